@@ -1,0 +1,5 @@
+import sys
+
+from chaosrunner.cli import main
+
+sys.exit(main())

@@ -1,0 +1,208 @@
+"""The local fault driver: faults on this machine, each backed by a record and a watchdog.
+
+Order of an injection: resolve targets, write the fault record (with its undo actions and
+expiry), start the watchdog, and only then apply the fault. Removal runs the undo actions,
+reads back that the fault is gone, then deletes the record (which tells the watchdog to exit).
+Each handler knows one fault kind; they are registered explicitly in ``HANDLERS``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import structlog
+
+from chaosrunner.adapters.local import procs, state, undo, watchdog
+from chaosrunner.adapters.local.handlers import LocalHandler, Prepared
+from chaosrunner.adapters.local.process_faults import ProcessKill, ProcessPause
+from chaosrunner.core.errors import ChaosRunnerError, DriverError, InjectionError, RemovalError
+from chaosrunner.core.journal import CheckRecord, TargetRecord
+from chaosrunner.core.model import DriverKind, Experiment
+from chaosrunner.core.plan import Plan, PlannedFault
+from chaosrunner.core.ports import Confirmation, Handle, Removal, RunInfo
+
+log = structlog.get_logger("chaosrunner.local")
+POLL = 0.1
+
+HANDLERS: Mapping[str, LocalHandler] = {
+    "process-pause": ProcessPause(),
+    "process-kill": ProcessKill(),
+}
+
+
+class LocalDriver:
+    kind = DriverKind.LOCAL
+
+    def __init__(self, experiment: Experiment, root: Path | None = None) -> None:
+        self.experiment = experiment
+        self.root = root or state.state_dir()
+        self._prepared: dict[str, Prepared] = {}
+        self._locks: list[state.TargetLock] = []
+        self._watchdogs: dict[str, procs.Proc] = {}
+        self._records: dict[str, Path] = {}
+
+    def _handler(self, fault: PlannedFault) -> LocalHandler:
+        try:
+            return HANDLERS[fault.kind.name]
+        except KeyError:
+            raise DriverError(f"the local driver cannot inject {fault.kind.name!r}") from None
+
+    # -- preflight ----------------------------------------------------------------------------
+
+    def preflight(self, plan: Plan, run: RunInfo) -> Sequence[CheckRecord]:
+        checks = []
+        for target in sorted({pf.fault.target for pf in plan.faults}):
+            lock = state.TargetLock(target, run.run_id, self.root)
+            try:
+                lock.acquire()
+                self._locks.append(lock)
+                checks.append(
+                    CheckRecord(f"no other run holds target {target}", True, str(lock.path))
+                )
+            except DriverError as exc:
+                checks.append(CheckRecord(f"no other run holds target {target}", False, str(exc)))
+        radius = self.experiment.blast_radius
+        for pf in plan.faults:
+            name = f"target {pf.fault.target} resolves for {pf.fault.name}"
+            try:
+                handler = self._handler(pf)
+                prepared = handler.prepare(
+                    pf, self.experiment.binding(pf.fault.target), run.run_id, 0.0
+                )
+            except ChaosRunnerError as exc:
+                checks.append(CheckRecord(name, False, str(exc)))
+                continue
+            checks.append(
+                CheckRecord(
+                    name, True, f"{len(prepared.targets)} live: {', '.join(prepared.targets)}"
+                )
+            )
+            if radius.max_targets is not None:
+                ok = len(prepared.targets) <= radius.max_targets
+                checks.append(
+                    CheckRecord(
+                        f"blast radius of {pf.fault.name} within {radius.max_targets} target(s)",
+                        ok,
+                        f"{len(prepared.targets)} selected",
+                    )
+                )
+        return checks
+
+    def describe(self, fault: PlannedFault, run: RunInfo) -> str:
+        try:
+            prepared = self._handler(fault).prepare(
+                fault, self.experiment.binding(fault.fault.target), run.run_id, 0.0
+            )
+        except ChaosRunnerError as exc:
+            return f"{fault.describe()} — cannot resolve now: {exc}"
+        return f"{fault.describe()} — {prepared.description}"
+
+    # -- inject / confirm / remove ------------------------------------------------------------
+
+    def inject(self, fault: PlannedFault, run: RunInfo) -> Handle:
+        handler = self._handler(fault)
+        now = time.time()
+        expires_at = now + fault.expiry
+        prepared = handler.prepare(
+            fault, self.experiment.binding(fault.fault.target), run.run_id, expires_at
+        )
+        self._prepared[fault.fault.name] = prepared
+        details: dict[str, object] = {"targets": list(prepared.targets), **prepared.details}
+        if prepared.undo:
+            path = state.record_path(run.run_id, fault.fault.name, self.root)
+            me = procs.lookup(os.getpid())
+            assert me is not None
+            state.write_record(
+                path,
+                {
+                    "runId": run.run_id,
+                    "experiment": run.experiment,
+                    "fault": fault.fault.name,
+                    "kind": fault.kind.name,
+                    "createdAt": now,
+                    "expiresAt": expires_at,
+                    "ownerPid": me.pid,
+                    "ownerStart": me.starttime,
+                    "undo": list(prepared.undo),
+                },
+            )
+            try:
+                dog = watchdog.spawn(path, self.root / "watchdog.log")
+            except OSError as exc:
+                path.unlink(missing_ok=True)
+                raise InjectionError(
+                    f"{fault.fault.name}: could not start its watchdog: {exc}"
+                ) from exc
+            self._watchdogs[fault.fault.name] = dog
+            self._records[fault.fault.name] = path
+            details.update(record=str(path), watchdogPid=dog.pid)
+        try:
+            handler.apply(fault, prepared)
+        except ChaosRunnerError:
+            self._undo(fault.fault.name, prepared)
+            raise
+        log.info(
+            "fault applied", fault=fault.fault.name, kind=fault.kind.name, targets=prepared.targets
+        )
+        return Handle(fault.fault.name, now, expires_at, details)
+
+    def confirm(self, fault: PlannedFault, handle: Handle, timeout: float) -> Confirmation:
+        prepared = self._prepared[fault.fault.name]
+        handler = self._handler(fault)
+        deadline = time.time() + timeout
+        while True:
+            active = handler.active_on(prepared)
+            if active:
+                now = time.time()
+                return Confirmation(now, tuple(TargetRecord(t, now) for t in active))
+            if time.time() >= deadline:
+                return Confirmation(None, (), f"not active on any of {', '.join(prepared.targets)}")
+            time.sleep(POLL)
+
+    def remove(self, fault: PlannedFault, handle: Handle, timeout: float) -> Removal:
+        prepared = self._prepared.pop(fault.fault.name)
+        handler = self._handler(fault)
+        errors = self._undo(fault.fault.name, prepared)
+        deadline = time.time() + timeout
+        while not handler.removed(prepared):
+            if time.time() >= deadline:
+                raise RemovalError(
+                    f"{fault.fault.name}: still active after {timeout:g}s"
+                    + (f" ({'; '.join(errors)})" if errors else "")
+                )
+            time.sleep(POLL)
+        return Removal(time.time(), True, "; ".join(errors))
+
+    def _undo(self, name: str, prepared: Prepared) -> list[str]:
+        errors = undo.run_all(prepared.undo)
+        record = self._records.get(name)
+        if record is not None and not errors:
+            record.unlink(missing_ok=True)
+            del self._records[name]
+        dog = self._watchdogs.pop(name, None)
+        if dog is not None and not errors:
+            watchdog.stop(dog)
+        return errors
+
+    def close(self) -> None:
+        for lock in self._locks:
+            lock.release()
+        self._locks.clear()
+
+
+def cleanup(run_id: str | None, root: Path | None = None) -> list[str]:
+    """End every recorded local fault (of one run, or all); return what was cleaned."""
+    cleaned = []
+    for path, record in state.list_records(run_id, root):
+        errors = undo.run_all(record.get("undo", []))
+        if errors:
+            cleaned.append(
+                f"{record.get('runId')}/{record.get('fault')}: FAILED {'; '.join(errors)}"
+            )
+            continue
+        path.unlink(missing_ok=True)
+        cleaned.append(f"{record.get('runId')}/{record.get('fault')}: ended")
+    return cleaned

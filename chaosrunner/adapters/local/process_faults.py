@@ -1,0 +1,96 @@
+"""Local handlers for process-pause and process-kill.
+
+Both find the target's processes from its ``process`` binding (pid file or command-line regex)
+and identify each by pid and start time. Pause reads the state back (``T`` = stopped) to confirm;
+kill confirms by the process being gone or replaced, and has nothing to undo.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from chaosrunner.adapters.local import procs, undo
+from chaosrunner.adapters.local.handlers import Prepared
+from chaosrunner.core.errors import DriverError, InjectionError
+from chaosrunner.core.model import Binding
+from chaosrunner.core.plan import PlannedFault
+
+
+def _targets(binding: Binding) -> list[procs.Proc]:
+    part = binding.part("process")
+    found = procs.find(pid_file=part.get("pidFile"), match=part.get("match"))
+    if not found:
+        where = f"pid file {part['pidFile']}" if "pidFile" in part else f"match {part['match']!r}"
+        raise DriverError(f"target {binding.target!r}: no live process for {where}")
+    return found
+
+
+def _procs(prepared: Prepared) -> list[procs.Proc]:
+    return [
+        procs.Proc(p["pid"], p["starttime"], p.get("cmdline", ""))
+        for p in prepared.details["procs"]
+    ]
+
+
+def _details(found: list[procs.Proc]) -> dict[str, Any]:
+    return {
+        "procs": [
+            {"pid": p.pid, "starttime": p.starttime, "cmdline": p.cmdline[:200]} for p in found
+        ]
+    }
+
+
+class ProcessPause:
+    def prepare(
+        self, fault: PlannedFault, binding: Binding, run_id: str, expires_at: float
+    ) -> Prepared:
+        found = _targets(binding)
+        return Prepared(
+            targets=tuple(p.id for p in found),
+            undo=tuple(undo.signal_action(p, signal.SIGCONT) for p in found),
+            details=_details(found),
+            description=f"SIGSTOP {', '.join(str(p.pid) for p in found)}; SIGCONT at rollback",
+        )
+
+    def apply(self, fault: PlannedFault, prepared: Prepared) -> None:
+        stopped = [p for p in _procs(prepared) if procs.send(p, signal.SIGSTOP)]
+        if not stopped:
+            raise InjectionError(
+                f"{fault.fault.name}: every target process was gone before SIGSTOP"
+            )
+
+    def active_on(self, prepared: Prepared) -> list[str]:
+        return [p.id for p in _procs(prepared) if procs.alive(p) and procs.state_of(p.pid) == "T"]
+
+    def removed(self, prepared: Prepared) -> bool:
+        return all(procs.state_of(p.pid) != "T" for p in _procs(prepared) if procs.alive(p))
+
+
+class ProcessKill:
+    def prepare(
+        self, fault: PlannedFault, binding: Binding, run_id: str, expires_at: float
+    ) -> Prepared:
+        found = _targets(binding)
+        sig = fault.fault.params.get("signal", "SIGKILL")
+        return Prepared(
+            targets=tuple(p.id for p in found),
+            undo=(),
+            details={**_details(found), "signal": sig},
+            description=f"{sig} {', '.join(str(p.pid) for p in found)} once (nothing to undo)",
+        )
+
+    def apply(self, fault: PlannedFault, prepared: Prepared) -> None:
+        sig = signal.Signals[prepared.details["signal"]]
+        if not [p for p in _procs(prepared) if procs.send(p, sig)]:
+            raise InjectionError(
+                f"{fault.fault.name}: every target process was gone before {sig.name}"
+            )
+
+    def active_on(self, prepared: Prepared) -> list[str]:
+        time.sleep(0.05)
+        return [p.id for p in _procs(prepared) if not procs.alive(p)]
+
+    def removed(self, prepared: Prepared) -> bool:
+        return True

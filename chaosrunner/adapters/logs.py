@@ -1,0 +1,60 @@
+"""structlog set-up: console lines on stderr, or JSON lines with ``--log-format json``.
+
+Every event passes the redaction processor last, so secrets cannot reach a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+from chaosrunner.adapters.redact import Redactor
+
+_redactor = Redactor()
+
+
+def set_secrets(redactor: Redactor) -> None:
+    global _redactor  # noqa: PLW0603 - one process-wide log pipeline
+    _redactor = redactor
+
+
+def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    if _redactor:
+        for key, value in event.items():
+            if isinstance(value, str):
+                event[key] = _redactor.text(value)
+            elif isinstance(value, list | tuple):
+                event[key] = [_redactor.text(v) if isinstance(v, str) else v for v in value]
+    return event
+
+
+def configure(fmt: str = "console", verbosity: int = 0) -> None:
+    level = (
+        logging.WARNING - 10 * verbosity
+        if fmt == "console"
+        else logging.INFO - 10 * max(0, verbosity - 1)
+    )
+    renderer: Any
+    if fmt == "json":
+        renderer = structlog.processors.JSONRenderer()
+        stream = sys.stdout
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        stream = sys.stderr
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            _redact,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(max(level, logging.DEBUG)),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        cache_logger_on_first_use=False,
+    )

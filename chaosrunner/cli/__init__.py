@@ -1,0 +1,136 @@
+"""The command line: a thin layer that parses, calls the library and maps errors to exit codes.
+
+Imports are lazy so that ``chaosrunner --help`` stays fast (the Kubernetes and Prometheus
+clients, structlog and rich each cost tens to hundreds of milliseconds to import). Exit codes are
+a contract CI gates depend on: 0 PASSED, 1 FAILED, 2 ABORTED, 3 INCONCLUSIVE, 4 ERROR (invalid
+input, failed preflight, usage errors: nothing was injected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+EXIT_ERROR = 4
+
+_EPILOG = """\
+exit codes:
+  0  PASSED        faults confirmed active, every SLI had data, every hypothesis held
+  1  FAILED        a hypothesis was violated in the blast window, or no recovery in time
+  2  ABORTED       a guardrail fired or the run was interrupted; faults were removed early
+  3  INCONCLUSIVE  missing evidence: a fault never confirmed, an SLI without data, probe errors
+  4  ERROR         invalid input or failed preflight; nothing was injected
+
+examples:
+  chaosrunner validate experiments/*.yaml
+  chaosrunner run experiments/redis-timeout.yaml --dry-run
+  chaosrunner run experiments/redis-timeout.yaml --env lab --var latency=800ms
+  chaosrunner cleanup --all
+"""
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
+
+
+def _var(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return key, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="chaosrunner",
+        description="Run chaos experiments against Go services: check steady state, inject faults "
+        "(Chaos Mesh or the local lab), watch SLIs in Prometheus, always roll back, and judge.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument(
+        "--log-format",
+        choices=["console", "json"],
+        default="console",
+        help="console (default) or JSON lines on stdout",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser(
+        "run",
+        help="run an experiment",
+        description="Run one experiment: "
+        "validate, preflight, baseline, inject, observe, rollback, recovery, verdict.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("file", type=Path, help="the experiment YAML file")
+    _env_args(run)
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="run preflight and show exactly what would be injected; inject nothing",
+    )
+    run.add_argument(
+        "--output-dir",
+        type=Path,
+        help="where journal.json, summary.md and junit.xml go "
+        "(default chaosrunner-runs/NAME/RUN_ID)",
+    )
+    run.add_argument("--run-id", help="use this run id (default: time-based and random)")
+
+    val = sub.add_parser("validate", help="check experiment files; exit 0 if all are valid, else 4")
+    val.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    _env_args(val)
+
+    sub.add_parser("schema", help="print the experiment format's JSON Schema")
+
+    clean = sub.add_parser("cleanup", help="find and remove faults left by crashed runs")
+    who = clean.add_mutually_exclusive_group(required=True)
+    who.add_argument("--run-id", help="only this run's faults")
+    who.add_argument("--all", action="store_true", help="every fault chaosrunner left")
+    return parser
+
+
+def _env_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env", help="the environment to use (default: the file's spec.defaultEnv)")
+    p.add_argument(
+        "--var",
+        type=_var,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a ${NAME} variable (repeatable); overrides the environment",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_ERROR
+    if args.version:
+        from chaosrunner import __version__
+
+        sys.stdout.write(f"chaosrunner {__version__}\n")
+        return 0
+    if args.command is None:
+        build_parser().print_help()
+        return EXIT_ERROR
+    from chaosrunner.cli import commands
+
+    return commands.dispatch(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The CLI's commands: call the library, render through one progress view, map errors to codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from chaosrunner.adapters import logs
+from chaosrunner.adapters.progress import LiveProgress, NullProgress, PlainProgress
+from chaosrunner.core.errors import ChaosRunnerError, ExperimentError
+from chaosrunner.core.verdict import Verdict
+
+EXIT_ERROR = 4
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    logs.configure(args.log_format, args.verbose)
+    try:
+        match args.command:
+            case "run":
+                return _run(args)
+            case "validate":
+                return _validate(args)
+            case "schema":
+                return _schema()
+            case "cleanup":
+                return _cleanup(args)
+    except ExperimentError as exc:
+        for problem in exc.problems:
+            sys.stderr.write(f"{problem}\n")
+        sys.stderr.write(f"{len(exc.problems)} problem(s); nothing was injected\n")
+        return EXIT_ERROR
+    except ChaosRunnerError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_ERROR
+    raise AssertionError(args.command)
+
+
+def _progress(args: argparse.Namespace) -> LiveProgress | PlainProgress | NullProgress:
+    if args.log_format == "json":
+        return NullProgress()
+    if sys.stdout.isatty():
+        return LiveProgress(sys.stdout)
+    return PlainProgress(sys.stdout)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from chaosrunner.runner import session
+    from chaosrunner.runner.stop import StopFlag, handle_signals
+
+    experiment = session.load_experiment(args.file, args.env, dict(args.var))
+    progress = _progress(args)
+    stop = StopFlag()
+    try:
+        with handle_signals(stop):
+            result = session.run_experiment(
+                experiment,
+                progress=progress,
+                stop=stop,
+                output_dir=args.output_dir,
+                dry_run=args.dry_run,
+                run_id=args.run_id,
+            )
+    finally:
+        progress.close()
+    decision = result.decision
+    if args.dry_run:
+        ok = decision.verdict is not Verdict.ERROR
+        PlainProgress(sys.stdout).message(
+            f"dry run: {'preflight passed; nothing was injected' if ok else 'preflight failed'}"
+            f" (journal: {result.output_dir / 'journal.json'})"
+        )
+        if not ok:
+            for reason in decision.reasons:
+                PlainProgress(sys.stdout).message(f"  - {reason}")
+        return 0 if ok else EXIT_ERROR
+    final = progress if not isinstance(progress, LiveProgress) else PlainProgress(sys.stdout)
+    final.result(decision, [str(p) for p in result.outputs])
+    return decision.verdict.exit_code
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from chaosrunner.runner import session
+
+    total = 0
+    for path in args.files:
+        problems = session.check_file(path, args.env, dict(args.var))
+        for problem in problems:
+            sys.stdout.write(f"{problem}\n")
+        if not problems:
+            sys.stdout.write(f"{path}: valid\n")
+        total += len(problems)
+    if total:
+        sys.stdout.write(f"{total} problem(s) in {len(args.files)} file(s)\n")
+    return EXIT_ERROR if total else 0
+
+
+def _schema() -> int:
+    from chaosrunner.core.schema import experiment_schema
+
+    sys.stdout.write(json.dumps(experiment_schema(), indent=2) + "\n")
+    return 0
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    from chaosrunner.adapters.local.driver import cleanup
+
+    cleaned = cleanup(None if args.all else args.run_id)
+    for line in cleaned:
+        sys.stdout.write(f"local: {line}\n")
+    if not cleaned:
+        sys.stdout.write("local: no fault records found\n")
+    return EXIT_ERROR if any("FAILED" in line for line in cleaned) else 0

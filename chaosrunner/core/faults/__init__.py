@@ -1,0 +1,22 @@
+"""The fault kinds chaosrunner knows, registered explicitly: one module per kind.
+
+Adding a kind means adding its module and one line to ``_KINDS``; nothing is discovered by
+import side effects, so what a build supports is readable here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from chaosrunner.core.faults import process_kill, process_pause
+from chaosrunner.core.faults.base import FaultKind
+
+_KINDS = (
+    process_kill.KIND,
+    process_pause.KIND,
+)
+
+REGISTRY: Mapping[str, FaultKind] = MappingProxyType({kind.name: kind for kind in _KINDS})
+
+__all__ = ["REGISTRY", "FaultKind"]

@@ -1,0 +1,41 @@
+"""What a fault kind declares: its parameters, what each driver needs bound, whether it ends itself.
+
+A kind is pure data plus an optional semantic check. Drivers (local processes, Chaos Mesh) keep
+their own per-kind handlers; the core only needs to know enough to validate a file and plan a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from chaosrunner.core.model import DriverKind
+
+Check = Callable[[Mapping[str, Any]], list[tuple[tuple[str | int, ...], str]]]
+
+
+def _no_check(_: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    return []
+
+
+@dataclass(frozen=True)
+class FaultKind:
+    name: str
+    summary: str
+    params: Mapping[str, Any]
+    requires: Mapping[DriverKind, str]
+    one_shot: bool = False
+    check: Check = field(default=_no_check)
+
+    def supports(self, driver: DriverKind) -> bool:
+        return driver in self.requires
+
+
+def params_schema(properties: Mapping[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": dict(properties),
+        "required": list(required),
+    }

@@ -1,0 +1,25 @@
+"""process-kill: kill a target's processes once, as a crash or an OOM kill would.
+
+One-shot: there is nothing to undo, so rollback only records that the kill happened; whatever
+supervises the process (the lab, like Kubernetes for a pod) is what restarts it, and recovery
+is then measured by the SLIs.
+"""
+
+from chaosrunner.core.faults.base import FaultKind, params_schema
+from chaosrunner.core.model import DriverKind
+
+KIND = FaultKind(
+    name="process-kill",
+    summary="Kill the target's processes once (SIGKILL by default); nothing to undo.",
+    params=params_schema(
+        {
+            "signal": {
+                "enum": ["SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT"],
+                "default": "SIGKILL",
+                "description": "The signal sent to each process.",
+            }
+        }
+    ),
+    requires={DriverKind.LOCAL: "process"},
+    one_shot=True,
+)

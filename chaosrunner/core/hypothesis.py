@@ -1,0 +1,213 @@
+"""Judge one SLI over one phase, and measure recovery.
+
+Each tick is GOOD (data meets the objective), BAD (data misses it, or no data under
+``noData: fail``) or UNKNOWN (no data under ``noData: inconclusive``, or a probe error). A rule
+is decided twice, once reading every UNKNOWN tick as GOOD and once as BAD: if even the pessimistic
+reading holds, the phase HELD; if even the optimistic reading is violated, it is VIOLATED; if the
+two disagree the evidence is missing, and the outcome says which kind (no data or probe errors).
+So a missing tick can never turn into a pass, and a real breach is never hidden by one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+from chaosrunner.core.journal import SampleStatus, Series, SliRecord
+from chaosrunner.core.model import JudgeRule, NoDataPolicy, Phase
+
+GOOD, BAD, UNKNOWN = 0, 1, 2
+
+
+class Outcome(StrEnum):
+    HELD = "held"
+    VIOLATED = "violated"
+    NO_DATA = "no-data"
+    ERRORED = "probe-errors"
+    EMPTY = "no-ticks"
+
+    @property
+    def decided(self) -> bool:
+        return self in (Outcome.HELD, Outcome.VIOLATED)
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    sli: str
+    phase: Phase
+    outcome: Outcome
+    ticks: int
+    good: int
+    bad: int
+    no_data: int
+    errors: int
+    observed: float | None
+    worst: float | None
+    mean: float | None
+    final: float | None
+
+    @property
+    def within_ratio(self) -> float:
+        return self.good / self.ticks if self.ticks else 0.0
+
+
+@dataclass(frozen=True)
+class RecoveryResult:
+    sli: str
+    outcome: Outcome
+    recovered: bool
+    seconds: float | None
+    ticks: int
+
+
+def _classify(
+    rec: SliRecord, series: Series, span: range
+) -> tuple[list[int], list[float], int, int]:
+    holds = rec.comparator.holds
+    threshold = rec.threshold
+    missing_is_bad = rec.no_data is NoDataPolicy.FAIL
+    values = series.values
+    status = series.status
+    classes: list[int] = []
+    known: list[float] = []
+    no_data = errors = 0
+    append_class = classes.append
+    append_known = known.append
+    for i in span:
+        s = status[i]
+        if s == SampleStatus.OK:
+            v = values[i]
+            append_known(v)
+            append_class(GOOD if holds(v, threshold) else BAD)
+        elif s == SampleStatus.NO_DATA:
+            no_data += 1
+            append_class(BAD if missing_is_bad else UNKNOWN)
+        else:
+            errors += 1
+            append_class(UNKNOWN)
+    return classes, known, no_data, errors
+
+
+def _rule_holds(rec: SliRecord, classes: list[int], times: list[float], unknown_as: int) -> bool:
+    """Whether the rule holds when every UNKNOWN tick reads as ``unknown_as``."""
+    if rec.rule is JudgeRule.EVERY_TICK:
+        return (BAD not in classes) and (unknown_as == GOOD or UNKNOWN not in classes)
+    if rec.rule is JudgeRule.TICKS_RATIO:
+        good = classes.count(GOOD) + (classes.count(UNKNOWN) if unknown_as == GOOD else 0)
+        return good >= rec.min_ratio * len(classes) - 1e-9
+    if rec.rule is JudgeRule.SUSTAINED:
+        run_start: float | None = None
+        for cls, t in zip(classes, times, strict=True):
+            bad = cls == BAD or (cls == UNKNOWN and unknown_as == BAD)
+            if not bad:
+                run_start = None
+                continue
+            run_start = t if run_start is None else run_start
+            if t - run_start >= rec.sustain_seconds - 1e-9:
+                return False
+        return True
+    raise AssertionError(rec.rule)
+
+
+def _aggregate(rule: JudgeRule, known: list[float]) -> float:
+    match rule:
+        case JudgeRule.MEAN:
+            return math.fsum(known) / len(known)
+        case JudgeRule.MAX:
+            return max(known)
+        case JudgeRule.MIN:
+            return min(known)
+        case _:
+            return known[-1]
+
+
+def judge_phase(rec: SliRecord, series: Series, phase: Phase) -> PhaseResult:
+    span = series.span(phase)
+    classes, known, no_data, errors = _classify(rec, series, span)
+    ticks = len(classes)
+    good = classes.count(GOOD)
+    bad = classes.count(BAD)
+    unknown = ticks - good - bad
+    worst = (max(known) if rec.comparator.wants_low else min(known)) if known else None
+    mean = math.fsum(known) / len(known) if known else None
+    final = (
+        series.values[span[-1]] if ticks and series.status[span[-1]] == SampleStatus.OK else None
+    )
+    observed: float | None = None
+
+    if ticks == 0:
+        outcome = Outcome.EMPTY
+    elif rec.rule in (JudgeRule.EVERY_TICK, JudgeRule.TICKS_RATIO, JudgeRule.SUSTAINED):
+        times = list(series.times[span.start : span.stop])
+        if _rule_holds(rec, classes, times, BAD):
+            outcome = Outcome.HELD
+        elif not _rule_holds(rec, classes, times, GOOD):
+            outcome = Outcome.VIOLATED
+        else:
+            outcome = Outcome.NO_DATA if no_data else Outcome.ERRORED
+        observed = good / ticks if rec.rule is JudgeRule.TICKS_RATIO else worst
+    else:
+        outcome, observed = _judge_aggregate(rec, classes, known, unknown, no_data, final)
+    return PhaseResult(
+        rec.name, phase, outcome, ticks, good, bad, no_data, errors, observed, worst, mean, final
+    )
+
+
+def _judge_aggregate(
+    rec: SliRecord,
+    classes: list[int],
+    known: list[float],
+    unknown: int,
+    no_data: int,
+    final: float | None,
+) -> tuple[Outcome, float | None]:
+    missing_bad = rec.no_data is NoDataPolicy.FAIL and len(known) < len(classes)
+    if rec.rule is JudgeRule.FINAL:
+        last = classes[-1]
+        if last == UNKNOWN:
+            return (Outcome.NO_DATA if no_data else Outcome.ERRORED), None
+        return (Outcome.VIOLATED if last == BAD else Outcome.HELD), final
+    if not known:
+        if missing_bad:
+            return Outcome.VIOLATED, None
+        return (Outcome.NO_DATA if no_data else Outcome.ERRORED), None
+    value = _aggregate(rec.rule, known)
+    meets = rec.holds(value)
+    if missing_bad:
+        return Outcome.VIOLATED, value
+    if unknown == 0:
+        return (Outcome.HELD if meets else Outcome.VIOLATED), value
+    # Unknown ticks could move a mean anywhere; they cannot lower a max or raise a min.
+    certain = (rec.rule is JudgeRule.MAX and rec.comparator.wants_low) or (
+        rec.rule is JudgeRule.MIN and not rec.comparator.wants_low
+    )
+    if certain and not meets:
+        return Outcome.VIOLATED, value
+    return (Outcome.NO_DATA if no_data else Outcome.ERRORED), value
+
+
+def judge_recovery(
+    rec: SliRecord, series: Series, recovery_started: float | None
+) -> RecoveryResult:
+    """Recovered at the first recovery tick from which every later tick meets the objective."""
+    span = series.span(Phase.RECOVERY)
+    if not span or recovery_started is None:
+        return RecoveryResult(rec.name, Outcome.EMPTY, False, None, 0)
+    classes, _, no_data, _ = _classify(rec, series, span)
+    if classes[-1] != GOOD:
+        if classes[-1] == UNKNOWN:
+            return RecoveryResult(
+                rec.name, Outcome.NO_DATA if no_data else Outcome.ERRORED, False, None, len(classes)
+            )
+        return RecoveryResult(rec.name, Outcome.VIOLATED, False, None, len(classes))
+    first = len(classes) - 1
+    while first > 0 and classes[first - 1] == GOOD:
+        first -= 1
+    seconds = max(0.0, series.times[span[first]] - recovery_started)
+    return RecoveryResult(rec.name, Outcome.HELD, True, seconds, len(classes))
+
+
+def tick_holds(rec: SliRecord, value: float | None) -> bool:
+    """Used live by the runner to know when every SLI is back within its objective."""
+    return value is not None and rec.holds(value)

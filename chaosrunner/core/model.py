@@ -1,0 +1,207 @@
+"""The experiment as chaosrunner understands it after validation.
+
+Everything here is a frozen value: the validator builds it once from the YAML file, and every
+later phase reads it. Raw YAML never travels past validation. Fault parameters stay a mapping
+of plain values because each fault kind owns their meaning (see ``chaosrunner.core.faults``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from chaosrunner.core.units import Objective
+
+API_VERSION = "chaosrunner.io/v1alpha1"
+KIND = "Experiment"
+
+
+class Phase(StrEnum):
+    VALIDATE = "validate"
+    PREFLIGHT = "preflight"
+    BASELINE = "baseline"
+    INJECT = "inject"
+    OBSERVE = "observe"
+    ROLLBACK = "rollback"
+    RECOVERY = "recovery"
+    VERDICT = "verdict"
+
+
+#: The phases in which SLIs are sampled and judged.
+SAMPLED_PHASES = (Phase.BASELINE, Phase.OBSERVE, Phase.RECOVERY)
+
+
+class DriverKind(StrEnum):
+    LOCAL = "local"
+    CHAOS_MESH = "chaos-mesh"
+
+
+class SliKind(StrEnum):
+    QUERY = "query"
+    RATIO = "ratio"
+    QUANTILE = "quantile"
+    BURN_RATE = "burnRate"
+    GROWTH = "growth"
+
+
+class JudgeRule(StrEnum):
+    EVERY_TICK = "every-tick"
+    TICKS_RATIO = "ticks-ratio"
+    MEAN = "mean"
+    MAX = "max"
+    MIN = "min"
+    FINAL = "final"
+    SUSTAINED = "sustained"
+
+
+class NoDataPolicy(StrEnum):
+    """What an SLI tick with no data means. There is deliberately no 'pass'."""
+
+    INCONCLUSIVE = "inconclusive"
+    FAIL = "fail"
+
+
+class GuardrailNoData(StrEnum):
+    IGNORE = "ignore"
+    ABORT = "abort"
+
+
+class FaultOrder(StrEnum):
+    PARALLEL = "parallel"
+    SERIAL = "serial"
+
+
+@dataclass(frozen=True)
+class Judge:
+    """How an SLI's ticks in one phase become held / violated."""
+
+    rule: JudgeRule
+    min_ratio: float = 1.0
+    sustain_seconds: float = 0.0
+
+    def describe(self) -> str:
+        match self.rule:
+            case JudgeRule.TICKS_RATIO:
+                return f"at least {self.min_ratio:.4g} of ticks"
+            case JudgeRule.SUSTAINED:
+                return f"no breach sustained for {self.sustain_seconds:g}s"
+            case _:
+                return self.rule.value
+
+
+@dataclass(frozen=True)
+class Sli:
+    name: str
+    kind: SliKind
+    query: str
+    objective: Objective
+    judge: Judge
+    no_data: NoDataPolicy
+    description: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    name: str
+    query: str
+    abort_if: Objective
+    on_no_data: GuardrailNoData = GuardrailNoData.IGNORE
+    description: str = ""
+
+
+def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A logical target bound in one environment: typed parts keyed by what they are.
+
+    Local parts: ``process``, ``proxy``, ``hook``. Chaos Mesh parts: ``pods``, ``hook``.
+    """
+
+    target: str
+    env: str
+    parts: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen)
+
+    def part(self, name: str) -> Mapping[str, Any]:
+        return self.parts[name]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    description: str
+    bindings: Mapping[str, Binding]
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    type: str
+    target: str
+    params: Mapping[str, Any]
+    start_after: float
+    duration: float | None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    baseline: float
+    blast: float
+    recovery: float
+    probe_interval: float
+    expiry_margin: float
+
+
+@dataclass(frozen=True)
+class BlastRadius:
+    max_targets: int | None = None
+    max_percent: float | None = None
+
+
+@dataclass(frozen=True)
+class PrometheusConfig:
+    url: str
+    bearer_token: str | None = None
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    driver: DriverKind
+    prometheus: PrometheusConfig
+    settings: Mapping[str, Any] = field(default_factory=_frozen)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    name: str
+    description: str = ""
+    owner: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment, resolved for one environment."""
+
+    source: str
+    metadata: Metadata
+    env: Environment
+    targets: Mapping[str, Target]
+    slis: tuple[Sli, ...]
+    guardrails: tuple[Guardrail, ...]
+    faults: tuple[Fault, ...]
+    fault_order: FaultOrder
+    schedule: Schedule
+    blast_radius: BlastRadius
+    secrets: frozenset[str] = frozenset()
+
+    def binding(self, target: str) -> Binding:
+        return self.targets[target].bindings[self.env.name]

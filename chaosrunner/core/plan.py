@@ -1,0 +1,103 @@
+"""When each fault starts and ends inside the blast window, and when it must expire by itself.
+
+Serial faults follow one another (each ``after`` counts from the previous fault's end); parallel
+faults all count from the window's start. A fault's own expiry is its duration plus the margin:
+Chaos Mesh's ``spec.duration`` and the local watchdog both use it, so a dead orchestrator still
+leaves nothing behind for longer than that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chaosrunner.core.faults import REGISTRY, FaultKind
+from chaosrunner.core.model import Experiment, Fault, FaultOrder
+from chaosrunner.core.units import format_duration
+
+
+class ScheduleError(ValueError):
+    def __init__(self, index: int, field: str, message: str) -> None:
+        self.index = index
+        self.field = field
+        super().__init__(message)
+
+
+def schedule_faults(
+    items: Sequence[tuple[float, float | None]], blast: float, order: FaultOrder
+) -> list[tuple[float, float]]:
+    """(start, end) offsets for each (after, duration); raises ScheduleError naming the fault."""
+    spans: list[tuple[float, float]] = []
+    cursor = 0.0
+    for i, (after, given) in enumerate(items):
+        start = (cursor if order is FaultOrder.SERIAL else 0.0) + after
+        duration = given
+        if duration is None:
+            if order is FaultOrder.SERIAL and i < len(items) - 1:
+                raise ScheduleError(
+                    i, "duration", "in serial order every fault but the last needs a duration"
+                )
+            duration = blast - start
+        end = start + duration
+        if duration <= 0 or end > blast + 1e-9:
+            raise ScheduleError(
+                i,
+                "duration" if duration > 0 else "after",
+                f"the fault would run from {start:g}s to {end:g}s; expected it to fit the "
+                f"blast window of {format_duration(blast)}",
+            )
+        spans.append((start, end))
+        cursor = end
+    return spans
+
+
+@dataclass(frozen=True)
+class PlannedFault:
+    fault: Fault
+    kind: FaultKind
+    start: float
+    end: float
+    expiry: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def describe(self) -> str:
+        when = f"+{format_duration(self.start)}..+{format_duration(self.end)}"
+        params = ", ".join(f"{k}={v}" for k, v in self.fault.params.items()) or "no parameters"
+        return (
+            f"{self.fault.name}: {self.kind.name} on target {self.fault.target} at {when} "
+            f"({params}); expires on its own after {format_duration(self.expiry)}"
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    experiment: Experiment
+    faults: tuple[PlannedFault, ...]
+
+    @property
+    def total_seconds(self) -> float:
+        s = self.experiment.schedule
+        return s.baseline + s.blast + s.recovery
+
+
+def make_plan(experiment: Experiment) -> Plan:
+    sched = experiment.schedule
+    spans = schedule_faults(
+        [(f.start_after, f.duration) for f in experiment.faults],
+        sched.blast,
+        experiment.fault_order,
+    )
+    planned = tuple(
+        PlannedFault(
+            fault=fault,
+            kind=REGISTRY[fault.type],
+            start=start,
+            end=end,
+            expiry=(end - start) + sched.expiry_margin,
+        )
+        for fault, (start, end) in zip(experiment.faults, spans, strict=True)
+    )
+    return Plan(experiment, planned)

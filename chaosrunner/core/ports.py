@@ -1,0 +1,140 @@
+"""The small Protocols between the run engine and the outside world.
+
+Adapters (Prometheus, the local process driver, Chaos Mesh, report writers) implement these;
+the runner depends only on them, so unit tests can drive a whole run with in-repo fakes while
+integration tests plug in the real things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from chaosrunner.core.journal import CheckRecord, Journal, SampleStatus, TargetRecord
+from chaosrunner.core.model import DriverKind
+from chaosrunner.core.plan import Plan, PlannedFault
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One instant value: a number, no data, or a probe error (never raised)."""
+
+    value: float | None
+    status: SampleStatus
+    error: str = ""
+
+    @classmethod
+    def ok(cls, value: float) -> Reading:
+        return cls(value, SampleStatus.OK)
+
+    @classmethod
+    def no_data(cls, why: str = "") -> Reading:
+        return cls(None, SampleStatus.NO_DATA, why)
+
+    @classmethod
+    def failed(cls, error: str) -> Reading:
+        return cls(None, SampleStatus.ERROR, error)
+
+
+class MetricsSource(Protocol):
+    def ping(self) -> str:
+        """Describe the source (e.g. its version); raise MetricsError if unreachable."""
+        ...
+
+    def instant(self, query: str, at: float) -> Reading:
+        """The query's single value at ``at`` (epoch seconds)."""
+        ...
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    experiment: str
+    started_at: float
+
+
+@dataclass(frozen=True)
+class Handle:
+    """What a driver created for one fault: enough to confirm, remove and clean it up."""
+
+    fault: str
+    created_at: float
+    expires_at: float
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    confirmed_at: float | None
+    targets: tuple[TargetRecord, ...]
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Removal:
+    removed_at: float
+    confirmed: bool
+    detail: str = ""
+
+
+class FaultDriver(Protocol):
+    """Injects faults of the kinds it supports, each with its own expiry."""
+
+    kind: DriverKind
+
+    def preflight(self, plan: Plan, run: RunInfo) -> Sequence[CheckRecord]:
+        """Check targets, capabilities and locks; may acquire the run's locks."""
+        ...
+
+    def describe(self, fault: PlannedFault, run: RunInfo) -> str:
+        """Exactly what ``inject`` would create, for --dry-run."""
+        ...
+
+    def inject(self, fault: PlannedFault, run: RunInfo) -> Handle:
+        """Create the fault with its own expiry; raise InjectionError on failure."""
+        ...
+
+    def confirm(self, fault: PlannedFault, handle: Handle, timeout: float) -> Confirmation:
+        """Wait until the fault is active on at least one target, or the timeout passes."""
+        ...
+
+    def remove(self, fault: PlannedFault, handle: Handle, timeout: float) -> Removal:
+        """Remove the fault and confirm it is gone; raise RemovalError if it cannot."""
+        ...
+
+    def close(self) -> None:
+        """Release what preflight acquired (locks, leases). Safe to call twice."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Wall-clock epoch seconds."""
+        ...
+
+    def sleep_until(self, t: float) -> bool:
+        """Sleep until ``t``; return False early if the run was asked to stop."""
+        ...
+
+
+class JournalSink(Protocol):
+    def write(self, journal: Journal, *, force: bool = False) -> None:
+        """Persist the journal; may throttle unless ``force``."""
+        ...
+
+
+class Progress(Protocol):
+    """The terminal view. One implementation per output style; never print elsewhere."""
+
+    def phase(self, name: str, started_at: float, ends_at: float | None) -> None: ...
+
+    def checks(self, checks: Sequence[CheckRecord]) -> None: ...
+
+    def plan(self, lines: Sequence[str]) -> None: ...
+
+    def tick(self, t: float, values: Mapping[str, tuple[float | None, bool, str]]) -> None: ...
+
+    def event(self, message: str) -> None: ...
+
+    def close(self) -> None: ...

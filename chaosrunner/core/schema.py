@@ -1,0 +1,320 @@
+"""The JSON Schema of the experiment format (``chaosrunner schema`` prints it).
+
+It serves two readers: editors (yaml-language-server completes and checks files with it) and
+our validator, which turns each schema error into one precise message. ``x-expected`` holds
+the human phrase used when a pattern does not match. Rules a schema says badly (exactly one SLI
+form, a fault naming a declared target, bindings allowed per driver) live in ``validate``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chaosrunner.core.faults import REGISTRY
+from chaosrunner.core.model import API_VERSION, KIND, DriverKind, JudgeRule
+from chaosrunner.core.units import DURATION_RE, OBJECTIVE_RE, PERCENT_RE
+
+SCHEMA_ID = "https://chaosrunner.io/schemas/experiment-v1alpha1.json"
+NAME_RE = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+
+
+def _str(description: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "description": description, **extra}
+
+
+def _duration(description: str) -> dict[str, Any]:
+    return _str(
+        description, pattern=DURATION_RE, **{"x-expected": "a duration such as 500ms, 30s, 1m30s"}
+    )
+
+
+def _objective(description: str) -> dict[str, Any]:
+    return _str(
+        description,
+        pattern=OBJECTIVE_RE,
+        **{"x-expected": "a comparator and a number, e.g. '>= 99.5%', '<= 200ms', '< 0.7%'"},
+    )
+
+
+def _percent(description: str) -> dict[str, Any]:
+    return _str(description, pattern=PERCENT_RE, **{"x-expected": "a percentage such as 95%"})
+
+
+def _name(description: str) -> dict[str, Any]:
+    return _str(
+        description,
+        pattern=NAME_RE,
+        **{"x-expected": "a lower-case DNS label: a-z, 0-9 and '-', at most 63 characters"},
+    )
+
+
+def _object(
+    properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any
+) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "required": list(required),
+        **extra,
+    }
+
+
+def _map_of(value: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "propertyNames": {"pattern": NAME_RE, "x-expected": "a lower-case DNS label"},
+        "additionalProperties": value,
+    }
+
+
+_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+
+_PROCESS = _object(
+    {
+        "pidFile": _str("A file holding the pid of the process."),
+        "match": _str("A regular expression matched against each process's command line."),
+    },
+    description="Local: the processes that make up the target (one of pidFile, match).",
+)
+_PROXY = _object(
+    {
+        "name": _str("The Toxiproxy proxy the target's traffic goes through."),
+        "api": _str("Toxiproxy's HTTP API, e.g. http://127.0.0.1:8474."),
+    },
+    ("name",),
+    description="Local: the Toxiproxy proxy in front of the target.",
+)
+_HOOK = _object(
+    {
+        "url": _str("Local: the goroutine-leak hook's URL."),
+        "port": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535,
+            "description": "Cluster: pod port",
+        },
+        "path": _str("Cluster: the hook's path on the pod."),
+        "scheme": {"enum": ["http", "https"]},
+        "tokenSecret": _str("A variable name holding the hook's bearer token."),
+    },
+    description="The goroutine-leak hook a Go service links (see demo/leakhook).",
+)
+_PODS = _object(
+    {
+        "namespace": _str("The namespace of the pods."),
+        "namespaces": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "labelSelector": {**_STRING_MAP, "description": "Labels every selected pod carries."},
+        "fieldSelector": {**_STRING_MAP, "description": "Fields every selected pod matches."},
+        "mode": {"enum": ["one", "all", "fixed", "fixed-percent", "random-max-percent"]},
+        "value": {
+            "type": ["string", "integer"],
+            "description": "Count or percent for fixed modes.",
+        },
+    },
+    description="Chaos Mesh: the pods that make up the target.",
+)
+_BINDING = _object(
+    {"process": _PROCESS, "proxy": _PROXY, "hook": _HOOK, "pods": _PODS},
+    description="How a logical target is found in one environment.",
+)
+
+_JUDGE = {
+    "description": "How ticks in a phase become a result: a rule name, or an object.",
+    "oneOf": [
+        {
+            "enum": [
+                r.value for r in JudgeRule if r not in (JudgeRule.TICKS_RATIO, JudgeRule.SUSTAINED)
+            ]
+        },
+        _object(
+            {
+                "rule": {"enum": [r.value for r in JudgeRule]},
+                "min": _percent("ticks-ratio: the share of ticks that must meet the objective."),
+                "for": _duration("sustained: how long a breach must last to count."),
+            },
+            ("rule",),
+        ),
+    ],
+}
+
+_SLI = _object(
+    {
+        "name": _name("The SLI's name, used in reports."),
+        "description": _str("What the SLI measures, for the report."),
+        "query": _str("PromQL evaluated as an instant value at every tick."),
+        "ratio": _object(
+            {"good": _str("PromQL: good events per second."), "total": _str("PromQL: all events.")},
+            ("good", "total"),
+            description="good / total, e.g. non-5xx over all requests.",
+        ),
+        "quantile": _object(
+            {
+                "q": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                "histogram": _str("The histogram's _bucket series (with label matchers)."),
+                "window": _duration("The rate() window."),
+                "by": {"type": "array", "items": {"type": "string"}},
+            },
+            ("q", "histogram"),
+            description="histogram_quantile over a rate of buckets.",
+        ),
+        "burnRate": _object(
+            {
+                "errorRatio": _str("PromQL: the share of bad events over the window."),
+                "slo": _percent("The SLO target, e.g. 99.9%."),
+            },
+            ("errorRatio", "slo"),
+            description="Error-budget burn: error ratio / (1 - SLO).",
+        ),
+        "growth": _object(
+            {
+                "query": _str("PromQL of the quantity that grows, e.g. sum(go_goroutines)."),
+                "window": _duration("The window the growth is measured over."),
+            },
+            ("query",),
+            description="Growth per hour as a fraction: deriv(x)*3600/x.",
+        ),
+        "objective": _objective("What the SLI must meet."),
+        "judge": _JUDGE,
+        "noData": {
+            "enum": ["inconclusive", "fail"],
+            "description": "What a tick with no data means; default inconclusive.",
+        },
+        "unit": {"enum": ["", "ratio", "seconds", "count", "per-hour"]},
+    },
+    ("name", "objective"),
+)
+
+_GUARDRAIL = _object(
+    {
+        "name": _name("The guardrail's name."),
+        "description": _str("Why this limit exists."),
+        "query": _str("PromQL evaluated at every tick."),
+        "abortIf": _objective("The breach condition, e.g. '> 0.5'."),
+        "onNoData": {"enum": ["ignore", "abort"], "description": "Default ignore."},
+    },
+    ("name", "query", "abortIf"),
+)
+
+
+def _fault_schema() -> dict[str, Any]:
+    kinds = sorted(REGISTRY)
+    return _object(
+        {
+            "name": _name("The fault's name."),
+            "type": {"enum": kinds, "description": "The fault kind."},
+            "target": _str("A target declared under spec.targets."),
+            "params": {"type": "object", "description": "Parameters of the fault kind."},
+            "after": _duration("Start offset within the blast window; default 0s."),
+            "duration": _duration("How long the fault lasts; default: to the window's end."),
+        },
+        ("name", "type", "target"),
+        allOf=[
+            {
+                "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+                "then": {"properties": {"params": dict(REGISTRY[name].params)}},
+            }
+            for name in kinds
+        ],
+    )
+
+
+_ENVIRONMENT = _object(
+    {
+        "driver": {"enum": [d.value for d in DriverKind], "description": "What injects faults."},
+        "prometheus": _object(
+            {
+                "url": _str("Prometheus' base URL."),
+                "bearerToken": _str("A token for Prometheus; use a secret variable."),
+                "timeout": _duration("Per-query timeout; default 5s."),
+            },
+            ("url",),
+        ),
+        "kubernetes": _object(
+            {
+                "context": _str("The kubeconfig context; default the current one."),
+                "allowNamespaces": {"type": "array", "items": {"type": "string"}},
+                "leaseNamespace": _str("Where run Leases are kept; default the target's."),
+            }
+        ),
+        "lab": _object({"stateDir": _str("The lab's state directory.")}),
+    },
+    ("driver", "prometheus"),
+)
+
+
+def experiment_schema() -> dict[str, Any]:
+    """The whole schema, freshly built (callers may mutate their copy)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "chaosrunner Experiment",
+        **_object(
+            {
+                "apiVersion": {"const": API_VERSION},
+                "kind": {"const": KIND},
+                "metadata": _object(
+                    {
+                        "name": _name("The experiment's name."),
+                        "description": _str("What it tests and which verdict it expects."),
+                        "owner": _str("The owning team."),
+                        "tags": {"type": "array", "items": {"type": "string"}},
+                    },
+                    ("name",),
+                ),
+                "spec": _object(
+                    {
+                        "defaultEnv": _str("The environment used when --env is not given."),
+                        "variables": _map_of(
+                            _object(
+                                {
+                                    "default": {"type": ["string", "number", "boolean"]},
+                                    "description": _str("What the variable is for."),
+                                    "secret": {"type": "boolean"},
+                                }
+                            ),
+                            "Variables used as ${name}.",
+                        ),
+                        "environments": _map_of(_ENVIRONMENT, "Where the experiment can run."),
+                        "targets": _map_of(
+                            _object(
+                                {
+                                    "description": _str("What the target is."),
+                                    "bindings": _map_of(_BINDING, "Per environment."),
+                                },
+                                ("bindings",),
+                            ),
+                            "Logical targets, bound per environment.",
+                        ),
+                        "steadyState": _object(
+                            {"slis": {"type": "array", "items": _SLI, "minItems": 1}}, ("slis",)
+                        ),
+                        "guardrails": {"type": "array", "items": _GUARDRAIL},
+                        "faults": {"type": "array", "items": _fault_schema(), "minItems": 1},
+                        "faultOrder": {"enum": ["parallel", "serial"]},
+                        "schedule": _object(
+                            {
+                                "baseline": _duration("Steady-state sampling before injection."),
+                                "blast": _duration("The blast window."),
+                                "recovery": _duration("The recovery limit after rollback."),
+                                "probeInterval": _duration("The tick of the probe loop."),
+                                "expiryMargin": _duration("Added to each fault's own expiry."),
+                            },
+                            ("baseline", "blast", "recovery", "probeInterval"),
+                        ),
+                        "blastRadius": _object(
+                            {
+                                "maxTargets": {"type": "integer", "minimum": 1},
+                                "maxPercent": _percent(
+                                    "At most this share of a target's instances."
+                                ),
+                            }
+                        ),
+                    },
+                    ("environments", "targets", "steadyState", "faults", "schedule"),
+                ),
+            },
+            ("apiVersion", "kind", "metadata", "spec"),
+        ),
+    }

@@ -1,0 +1,112 @@
+"""Parsing of the small value languages the experiment format uses.
+
+Durations follow Go's syntax (``500ms``, ``30s``, ``1m30s``) because our users write them in
+Go services and Chaos Mesh objects all day. Percentages are written with ``%``. Objectives are
+a comparator and a threshold that may carry a unit: ``">= 99.5%"``, ``"<= 200ms"``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+DURATION_RE = r"^(\d+(\.\d+)?(ms|s|m|h))+$"
+PERCENT_RE = r"^\d+(\.\d+)?%$"
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_OBJECTIVE = re.compile(
+    r"^\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(%|ms|s|m|h)?\s*$"
+)
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a Go-style duration; raises ValueError with what was expected."""
+    if not re.fullmatch(DURATION_RE, text):
+        raise ValueError(f"{text!r} is not a duration; expected e.g. 500ms, 30s, 1m30s, 2h")
+    return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest Go-style duration for ``seconds`` (used when rendering)."""
+    if seconds < 1 or not float(seconds).is_integer():
+        return f"{round(seconds * 1000)}ms"
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    out = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    return out + (f"{secs}s" if secs or not out else "")
+
+
+def parse_percent(text: str) -> float:
+    """The fraction in ``"99.5%"`` (0.995); raises ValueError with what was expected."""
+    if not re.fullmatch(PERCENT_RE, text):
+        raise ValueError(f"{text!r} is not a percentage; expected e.g. 95%, 99.5%")
+    return float(text[:-1]) / 100.0
+
+
+class Comparator(StrEnum):
+    LE = "<="
+    LT = "<"
+    GE = ">="
+    GT = ">"
+    EQ = "=="
+    NE = "!="
+
+    def holds(self, value: float, threshold: float) -> bool:
+        if math.isnan(value):
+            return False
+        match self:
+            case Comparator.LE:
+                return value <= threshold
+            case Comparator.LT:
+                return value < threshold
+            case Comparator.GE:
+                return value >= threshold
+            case Comparator.GT:
+                return value > threshold
+            case Comparator.EQ:
+                return value == threshold
+            case Comparator.NE:
+                return value != threshold
+
+    @property
+    def wants_low(self) -> bool:
+        """True when smaller values are better (so ``max`` is the worst value)."""
+        return self in (Comparator.LE, Comparator.LT)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A comparator and a threshold in base units (fractions, seconds)."""
+
+    comparator: Comparator
+    threshold: float
+    text: str
+
+    def holds(self, value: float) -> bool:
+        return self.comparator.holds(value, self.threshold)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+OBJECTIVE_RE = r"^\s*(<=|>=|==|!=|<|>)\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*(%|ms|s|m|h)?\s*$"
+
+
+def parse_objective(text: str) -> Objective:
+    """``">= 99.5%"`` → Objective(GE, 0.995); raises ValueError with what was expected."""
+    match = _OBJECTIVE.match(text)
+    if not match:
+        raise ValueError(
+            f"{text!r} is not an objective; expected a comparator and a number, "
+            "e.g. '>= 99.5%', '<= 200ms', '< 0.7%'"
+        )
+    op, number, unit = match.groups()
+    value = float(number)
+    if unit == "%":
+        value /= 100.0
+    elif unit:
+        value *= _UNIT_SECONDS[unit]
+    return Objective(Comparator(op), value, " ".join(text.split()))
