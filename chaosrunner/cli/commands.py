@@ -50,10 +50,12 @@ def _run(args: argparse.Namespace) -> int:
     from chaosrunner.runner.stop import StopFlag, handle_signals
 
     experiment = session.load_experiment(args.file, args.env, dict(args.var))
-    progress = _progress(args)
     stop = StopFlag()
-    try:
-        with handle_signals(stop):
+    # The handlers stay installed until the reports are out: a late Ctrl-C must not kill the
+    # process half-way through writing them.
+    with handle_signals(stop):
+        progress = _progress(args)
+        try:
             result = session.run_experiment(
                 experiment,
                 progress=progress,
@@ -62,22 +64,21 @@ def _run(args: argparse.Namespace) -> int:
                 dry_run=args.dry_run,
                 run_id=args.run_id,
             )
-    finally:
-        progress.close()
-    decision = result.decision
-    if args.dry_run:
-        ok = decision.verdict is not Verdict.ERROR
-        PlainProgress(sys.stdout).message(
-            f"dry run: {'preflight passed; nothing was injected' if ok else 'preflight failed'}"
-            f" (journal: {result.output_dir / 'journal.json'})"
-        )
-        if not ok:
-            for reason in decision.reasons:
-                PlainProgress(sys.stdout).message(f"  - {reason}")
-        return 0 if ok else EXIT_ERROR
-    final = progress if not isinstance(progress, LiveProgress) else PlainProgress(sys.stdout)
-    final.result(decision, [str(p) for p in result.outputs])
-    return decision.verdict.exit_code
+        finally:
+            progress.close()
+        view = PlainProgress(sys.stdout) if isinstance(progress, LiveProgress) else progress
+        decision = result.decision
+        if args.dry_run:
+            ok = decision.verdict is not Verdict.ERROR
+            view.message(
+                f"dry run: {'preflight passed; nothing was injected' if ok else 'preflight failed'}"
+                f" (journal: {result.output_dir / 'journal.json'})"
+            )
+            for reason in [] if ok else decision.reasons:
+                view.message(f"  - {reason}")
+            return 0 if ok else EXIT_ERROR
+        view.result(decision, [str(p) for p in result.outputs])
+        return decision.verdict.exit_code
 
 
 def _validate(args: argparse.Namespace) -> int:

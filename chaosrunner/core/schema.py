@@ -16,6 +16,7 @@ from chaosrunner.core.units import DURATION_RE, OBJECTIVE_RE, PERCENT_RE
 
 SCHEMA_ID = "https://chaosrunner.io/schemas/experiment-v1alpha1.json"
 NAME_RE = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+VARIABLE_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 def _str(description: str, **extra: Any) -> dict[str, Any]:
@@ -121,7 +122,8 @@ _BINDING = _object(
 )
 
 _JUDGE = {
-    "description": "How ticks in a phase become a result: a rule name, or an object.",
+    "description": "a rule name (every-tick, mean, max, min, final), or an object "
+    "such as {rule: ticks-ratio, min: 95%} or {rule: sustained, for: 30s}",
     "oneOf": [
         {
             "enum": [
@@ -266,16 +268,21 @@ def experiment_schema() -> dict[str, Any]:
                 "spec": _object(
                     {
                         "defaultEnv": _str("The environment used when --env is not given."),
-                        "variables": _map_of(
-                            _object(
+                        "variables": {
+                            "type": "object",
+                            "description": "Variables used as ${name}.",
+                            "propertyNames": {
+                                "pattern": VARIABLE_RE,
+                                "x-expected": "letters, digits and '_', not starting with a digit",
+                            },
+                            "additionalProperties": _object(
                                 {
                                     "default": {"type": ["string", "number", "boolean"]},
                                     "description": _str("What the variable is for."),
                                     "secret": {"type": "boolean"},
                                 }
                             ),
-                            "Variables used as ${name}.",
-                        ),
+                        },
                         "environments": _map_of(_ENVIRONMENT, "Where the experiment can run."),
                         "targets": _map_of(
                             _object(

@@ -156,6 +156,9 @@ def _describe(error: jsonschema.ValidationError) -> list[tuple[Path, str, bool]]
         case "minItems":
             return [(path, f"expected at least {expected} item(s), got {len(value)}", False)]
         case "oneOf":
+            branch = _matching_branch(error)
+            if branch:
+                return [d for sub in branch for d in _describe(sub)]
             return [(path, f"{value!r} is not valid; expected {_one_of_phrase(schema)}", False)]
         case "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum":
             return [(path, f"{value!r} is out of range; {error.message}", False)]
@@ -163,9 +166,18 @@ def _describe(error: jsonschema.ValidationError) -> list[tuple[Path, str, bool]]
             return [(path, error.message, False)]
 
 
+def _matching_branch(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """The errors of the oneOf branch whose type fits the value (e.g. the object form)."""
+    if not isinstance(error.instance, Mapping) or not isinstance(error.schema, Mapping):
+        return []
+    branches = error.schema.get("oneOf", [])
+    wanted = {i for i, b in enumerate(branches) if isinstance(b, Mapping) and b.get("type") == "object"}
+    return [e for e in error.context or [] if e.relative_schema_path and e.relative_schema_path[0] in wanted]
+
+
 def _one_of_phrase(schema: Mapping[str, Any]) -> str:
-    desc = schema.get("description")
-    return str(desc) if desc else "one of the allowed forms"
+    desc = str(schema.get("description", "")).rstrip(".")
+    return desc[0].lower() + desc[1:] if desc else "one of the allowed forms"
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:
@@ -306,18 +318,18 @@ class _Builder:
         sched = _get(self.spec, "schedule")
         if not isinstance(sched, Mapping):
             return
-        tick = _seconds(sched.get("probeInterval"), 0.0)
-        blast = _seconds(sched.get("blast"), 0.0)
-        baseline = _seconds(sched.get("baseline"), 0.0)
-        if "probeInterval" in sched and tick <= 0:
+        tick = _seconds(sched.get("probeInterval"), -1.0)
+        blast = _seconds(sched.get("blast"), -1.0)
+        baseline = _seconds(sched.get("baseline"), -1.0)
+        if tick == 0:
             self.doc.problem(("spec", "schedule", "probeInterval"), "expected a duration above 0s")
-        if tick > 0 and "blast" in sched and blast < tick:
+        if tick > 0 and blast >= 0 and blast < tick:
             self.doc.problem(
                 ("spec", "schedule", "blast"),
                 f"the blast window ({sched['blast']}) must hold at least one probe interval "
                 f"({sched['probeInterval']})",
             )
-        if tick > 0 and "baseline" in sched and baseline < tick:
+        if tick > 0 and baseline >= 0 and baseline < tick:
             self.doc.problem(
                 ("spec", "schedule", "baseline"),
                 f"the baseline ({sched['baseline']}) must hold at least one probe interval "

@@ -1,0 +1,99 @@
+"""The CLI's contract: exit codes, fast help, and the public surface."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import chaosrunner
+from chaosrunner.cli import main
+from tests.support import BASE
+
+pytestmark = pytest.mark.unit
+
+
+def test_public_surface_is_locked_and_sorted() -> None:
+    assert chaosrunner.__all__ == sorted(chaosrunner.__all__)
+    assert chaosrunner.__all__ == [
+        "ApiError", "BackendError", "ChaosRunnerError", "DriverError", "ExperimentError",
+        "InjectionError", "LabError", "MetricsError", "PreflightError", "Problem", "RemovalError",
+        "RunInterrupted", "__version__",
+    ]
+
+
+def test_help_imports_no_heavy_client() -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from chaosrunner.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try: main(['--help'])\n"
+        "    except SystemExit: pass\n"
+        "heavy = [m for m in ('kubernetes','prometheus_api_client','structlog','rich','jsonschema','yaml')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_help_lists_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for line in ("0  PASSED", "1  FAILED", "2  ABORTED", "3  INCONCLUSIVE", "4  ERROR"):
+        assert line in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["run"], id="missing-file"),
+        pytest.param(["frobnicate"], id="unknown-command"),
+        pytest.param(["run", "x.yaml", "--var", "novalue"], id="bad-var"),
+        pytest.param(["cleanup"], id="cleanup-needs-scope"),
+    ],
+)
+def test_usage_errors_exit_4_not_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 4  # 2 means ABORTED to CI gates; a usage error injected nothing
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_validate_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(BASE)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BASE.replace("blast: 5s", "blast: soon"))
+    assert main(["validate", str(good)]) == 0
+    assert f"{good}: valid" in capsys.readouterr().out
+    assert main(["validate", str(good), str(bad)]) == 4
+    out = capsys.readouterr().out
+    assert f"{bad}:33:35: spec.schedule.blast: 'soon' is not valid" in out
+    assert "1 problem(s) in 2 file(s)" in out
+
+
+def test_run_of_an_invalid_file_exits_4_and_says_nothing_was_injected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BASE.replace("target: backend", "target: nowhere"))
+    assert main(["run", str(bad), "--output-dir", str(tmp_path / "out")]) == 4
+    err = capsys.readouterr().err
+    assert "spec.faults[0].target: target 'nowhere' is not declared" in err
+    assert "nothing was injected" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_schema_is_a_valid_json_schema_that_accepts_the_base(capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(BASE))
+    assert schema["properties"]["apiVersion"] == {"const": "chaosrunner.io/v1alpha1"}
