@@ -99,7 +99,9 @@ class ScriptedMetrics:
         from chaosrunner.core.errors import MetricsError
 
         if not self.reachable:
-            raise MetricsError("Prometheus at http://127.0.0.1:9 is unreachable: connection refused")
+            raise MetricsError(
+                "Prometheus at http://127.0.0.1:9 is unreachable: connection refused"
+            )
         return "fake"
 
     def instant(self, query: str, at: float) -> Reading:
@@ -132,7 +134,11 @@ class FakeDriver:
 
     def preflight(self, plan: Plan, run: RunInfo) -> Sequence[CheckRecord]:
         self.calls.append("preflight")
-        return [CheckRecord("fake target resolves", self.preflight_ok, "1 live" if self.preflight_ok else "none")]
+        return [
+            CheckRecord(
+                "fake target resolves", self.preflight_ok, "1 live" if self.preflight_ok else "none"
+            )
+        ]
 
     def describe(self, fault: PlannedFault, run: RunInfo) -> str:
         return fault.describe()

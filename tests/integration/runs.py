@@ -49,15 +49,21 @@ class Run:
         raise AssertionError("journal never reached the expected state")
 
 
-def start(
-    experiment: str, tmp: Path, *args: str, env: dict[str, str] | None = None
-) -> Run:
+def start(experiment: str, tmp: Path, *args: str, env: dict[str, str] | None = None) -> Run:
     out = tmp / "out"
     state = tmp / "state"
     full_env = {**os.environ, "CHAOSRUNNER_STATE_DIR": str(state), **(env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "chaosrunner", "run", str(EXPERIMENTS / experiment),
-         "--output-dir", str(out), *args],
+        [
+            sys.executable,
+            "-m",
+            "chaosrunner",
+            "run",
+            str(EXPERIMENTS / experiment),
+            "--output-dir",
+            str(out),
+            *args,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -66,7 +72,9 @@ def start(
     return Run(proc, out, state)
 
 
-def run(experiment: str, tmp: Path, *args: str, timeout: float = 120.0) -> tuple[int, dict[str, Any], str]:
+def run(
+    experiment: str, tmp: Path, *args: str, timeout: float = 120.0
+) -> tuple[int, dict[str, Any], str]:
     r = start(experiment, tmp, *args)
     code = r.wait(timeout)
     text = r.output()

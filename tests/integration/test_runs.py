@@ -39,7 +39,9 @@ def sli(journal: dict, name: str) -> dict:
     return next(s for s in journal["outcome"]["slis"] if s["name"] == name)
 
 
-def test_passed_when_the_paused_process_is_not_a_dependency(prom_lab_fresh: PromLab, tmp_path: Path) -> None:
+def test_passed_when_the_paused_process_is_not_a_dependency(
+    prom_lab_fresh: PromLab, tmp_path: Path
+) -> None:
     lab = prom_lab_fresh
     code, journal, out = run("fixture-pause.yaml", tmp_path, *vars_for(lab, lab.decoy_pidfile))
     assert code == 0, out
@@ -48,14 +50,23 @@ def test_passed_when_the_paused_process_is_not_a_dependency(prom_lab_fresh: Prom
     assert inj["confirmed_at"] and inj["targets"][0]["id"] == f"pid:{lab.decoy_pid}"
     assert inj["removal_confirmed"] and inj["removed_at"] > inj["confirmed_at"]
     assert [p["phase"] for p in journal["phases"]] == [
-        "preflight", "baseline", "inject", "observe", "rollback", "recovery", "verdict"]
+        "preflight",
+        "baseline",
+        "inject",
+        "observe",
+        "rollback",
+        "recovery",
+        "verdict",
+    ]
     assert all(c["ok"] for c in journal["preflight"])
     assert (tmp_path / "out" / "summary.md").read_text().startswith("# fixture-pause: PASSED")
     assert "<testsuites>" in (tmp_path / "out" / "junit.xml").read_text()
     assert_fault_gone(lab, tmp_path, lab.decoy_pid)
 
 
-def test_failed_when_pausing_the_backend_breaks_availability(prom_lab_fresh: PromLab, tmp_path: Path) -> None:
+def test_failed_when_pausing_the_backend_breaks_availability(
+    prom_lab_fresh: PromLab, tmp_path: Path
+) -> None:
     lab = prom_lab_fresh
     code, journal, out = run("fixture-pause.yaml", tmp_path, *vars_for(lab, lab.backend_pidfile))
     assert code == 1, out
@@ -71,8 +82,9 @@ def test_failed_when_pausing_the_backend_breaks_availability(prom_lab_fresh: Pro
 
 def test_aborted_when_a_guardrail_fires(prom_lab_fresh: PromLab, tmp_path: Path) -> None:
     lab = prom_lab_fresh
-    code, journal, out = run("fixture-guarded.yaml", tmp_path, *vars_for(lab, lab.backend_pidfile),
-                             "--var", "blast=30s")
+    code, journal, out = run(
+        "fixture-guarded.yaml", tmp_path, *vars_for(lab, lab.backend_pidfile), "--var", "blast=30s"
+    )
     assert code == 2, out
     assert journal["outcome"]["verdict"] == "ABORTED"
     assert journal["abort"]["reason"] == "guardrail"
@@ -86,8 +98,9 @@ def test_aborted_when_a_guardrail_fires(prom_lab_fresh: PromLab, tmp_path: Path)
 def test_inconclusive_when_the_sli_has_no_data(prom_lab_fresh: PromLab, tmp_path: Path) -> None:
     lab = prom_lab_fresh
     # Pausing the exporter itself stops the scrapes: the series go stale and the SLIs have no data.
-    code, journal, out = run("fixture-pause.yaml", tmp_path, *vars_for(lab, lab.exporter_pidfile),
-                             "--var", "blast=8s")
+    code, journal, out = run(
+        "fixture-pause.yaml", tmp_path, *vars_for(lab, lab.exporter_pidfile), "--var", "blast=8s"
+    )
     assert code == 3, out
     assert journal["outcome"]["verdict"] == "INCONCLUSIVE"
     assert sli(journal, "availability")["observe"] == "no-data"
@@ -97,18 +110,26 @@ def test_inconclusive_when_the_sli_has_no_data(prom_lab_fresh: PromLab, tmp_path
 
 def test_error_on_invalid_input_injects_nothing(prom_lab_fresh: PromLab, tmp_path: Path) -> None:
     lab = prom_lab_fresh
-    code, journal, out = run("fixture-pause.yaml", tmp_path, "--var", f"prom_url={lab.prometheus_url}")
+    code, journal, out = run(
+        "fixture-pause.yaml", tmp_path, "--var", f"prom_url={lab.prometheus_url}"
+    )
     assert code == 4
     assert "variable 'victim_pidfile' is not set" in out
     assert journal == {}  # validation failed before a run existed
     assert process_state(lab.backend_pid) != "T"
 
 
-def test_error_when_prometheus_is_unreachable_at_preflight(prom_lab_fresh: PromLab, tmp_path: Path) -> None:
+def test_error_when_prometheus_is_unreachable_at_preflight(
+    prom_lab_fresh: PromLab, tmp_path: Path
+) -> None:
     lab = prom_lab_fresh
     code, journal, out = run(
-        "fixture-pause.yaml", tmp_path, "--var", "prom_url=http://127.0.0.1:9",
-        "--var", f"victim_pidfile={lab.backend_pidfile}",
+        "fixture-pause.yaml",
+        tmp_path,
+        "--var",
+        "prom_url=http://127.0.0.1:9",
+        "--var",
+        f"victim_pidfile={lab.backend_pidfile}",
     )
     assert code == 4, out
     assert journal["outcome"]["verdict"] == "ERROR"
@@ -123,7 +144,9 @@ def test_signal_mid_blast_removes_the_fault_and_records_the_verdict(
     prom_lab_fresh: PromLab, tmp_path: Path, sig: signal.Signals
 ) -> None:
     lab = prom_lab_fresh
-    r = start("fixture-pause.yaml", tmp_path, *vars_for(lab, lab.decoy_pidfile), "--var", "blast=60s")
+    r = start(
+        "fixture-pause.yaml", tmp_path, *vars_for(lab, lab.decoy_pidfile), "--var", "blast=60s"
+    )
     r.wait_for_journal(lambda j: j["injections"] and j["injections"][0]["confirmed_at"])
     assert process_state(lab.decoy_pid) == "T"
     r.proc.send_signal(sig)
@@ -133,14 +156,22 @@ def test_signal_mid_blast_removes_the_fault_and_records_the_verdict(
     journal = r.journal()
     assert code == 2, r.output()
     assert journal["outcome"]["verdict"] == "ABORTED"
-    assert journal["abort"] == {"reason": "signal", "at": journal["abort"]["at"], "detail": f"interrupted by {sig.name}"}
+    assert journal["abort"] == {
+        "reason": "signal",
+        "at": journal["abort"]["at"],
+        "detail": f"interrupted by {sig.name}",
+    }
     assert journal["injections"][0]["removal_confirmed"]
     assert_fault_gone(lab, tmp_path, lab.decoy_pid)
 
 
-def test_sigkill_mid_blast_the_watchdog_ends_the_fault(prom_lab_fresh: PromLab, tmp_path: Path) -> None:
+def test_sigkill_mid_blast_the_watchdog_ends_the_fault(
+    prom_lab_fresh: PromLab, tmp_path: Path
+) -> None:
     lab = prom_lab_fresh
-    r = start("fixture-pause.yaml", tmp_path, *vars_for(lab, lab.decoy_pidfile), "--var", "blast=60s")
+    r = start(
+        "fixture-pause.yaml", tmp_path, *vars_for(lab, lab.decoy_pidfile), "--var", "blast=60s"
+    )
     journal = r.wait_for_journal(lambda j: j["injections"] and j["injections"][0]["confirmed_at"])
     assert process_state(lab.decoy_pid) == "T"
     killed_at = time.time()
@@ -157,5 +188,7 @@ def test_sigkill_mid_blast_the_watchdog_ends_the_fault(prom_lab_fresh: PromLab, 
         time.sleep(0.05)
     assert process_state(lab.decoy_pid) != "T"
     assert time.time() - killed_at < 3, "the watchdog should notice its owner died within a second"
-    assert journal["injections"][0]["watchdogPid"] if "watchdogPid" in journal["injections"][0] else True
+    assert (
+        journal["injections"][0].get("watchdogPid", True)
+    )
     assert_fault_gone(lab, tmp_path, lab.decoy_pid)

@@ -20,9 +20,19 @@ pytestmark = pytest.mark.unit
 def test_public_surface_is_locked_and_sorted() -> None:
     assert chaosrunner.__all__ == sorted(chaosrunner.__all__)
     assert chaosrunner.__all__ == [
-        "ApiError", "BackendError", "ChaosRunnerError", "DriverError", "ExperimentError",
-        "InjectionError", "LabError", "MetricsError", "PreflightError", "Problem", "RemovalError",
-        "RunInterrupted", "__version__",
+        "ApiError",
+        "BackendError",
+        "ChaosRunnerError",
+        "DriverError",
+        "ExperimentError",
+        "InjectionError",
+        "LabError",
+        "MetricsError",
+        "PreflightError",
+        "Problem",
+        "RemovalError",
+        "RunInterrupted",
+        "__version__",
     ]
 
 
@@ -89,7 +99,9 @@ def test_run_of_an_invalid_file_exits_4_and_says_nothing_was_injected(
     assert not (tmp_path / "out").exists()
 
 
-def test_schema_is_a_valid_json_schema_that_accepts_the_base(capsys: pytest.CaptureFixture[str]) -> None:
+def test_schema_is_a_valid_json_schema_that_accepts_the_base(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     import yaml
 
     assert main(["schema"]) == 0

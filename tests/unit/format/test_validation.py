@@ -14,10 +14,12 @@ from tests.support import BASE, experiment
 pytestmark = pytest.mark.unit
 
 
-def problems(text: str, env: str | None = None, environ: dict[str, str] | None = None,
-             **cli_vars: str) -> list[str]:
-    found = validate.check(textwrap.dedent(text), "exp.yaml", env=env, cli_vars=cli_vars,
-                           environ=environ or {})
+def problems(
+    text: str, env: str | None = None, environ: dict[str, str] | None = None, **cli_vars: str
+) -> list[str]:
+    found = validate.check(
+        textwrap.dedent(text), "exp.yaml", env=env, cli_vars=cli_vars, environ=environ or {}
+    )
     return [str(p) for p in found]
 
 
@@ -43,64 +45,74 @@ def test_the_base_experiment_is_valid() -> None:
     ("old", "new", "expected"),
     [
         pytest.param(
-            "  owner: sre\n", "  owner: sre\n  team: x\n",
+            "  owner: sre\n",
+            "  owner: sre\n  team: x\n",
             "exp.yaml:7:3: metadata.team: unknown key 'team'; expected one of: description, name, owner, tags",
             id="unknown-key",
         ),
         pytest.param(
-            "        objective: \">= 99%\"\n", "        objective: \">= 99%\"\n        judgee: mean\n",
+            '        objective: ">= 99%"\n',
+            '        objective: ">= 99%"\n        judgee: mean\n',
             "exp.yaml:22:9: spec.steadyState.slis[0].judgee: unknown key 'judgee' (did you mean 'judge'?);",
             id="unknown-key-suggestion",
         ),
         pytest.param(
-            "probeInterval: 1s}", "probeInterval: 1}",
+            "probeInterval: 1s}",
+            "probeInterval: 1}",
             "exp.yaml:33:68: spec.schedule.probeInterval: expected a string, got an integer 1",
             id="wrong-type",
         ),
         pytest.param(
-            "blast: 5s", "blast: 5 seconds",
+            "blast: 5s",
+            "blast: 5 seconds",
             "exp.yaml:33:35: spec.schedule.blast: '5 seconds' is not valid; expected a duration such as 500ms, 30s, 1m30s",
             id="bad-duration",
         ),
         pytest.param(
-            "objective: \">= 99%\"", "objective: \">= 99 percent\"",
+            'objective: ">= 99%"',
+            'objective: ">= 99 percent"',
             "exp.yaml:21:20: spec.steadyState.slis[0].objective: '>= 99 percent' is not valid; expected a comparator",
             id="bad-objective",
         ),
         pytest.param(
-            "        objective: \">= 99%\"\n",
-            "        objective: \">= 99%\"\n        judge: {rule: ticks-ratio, min: 95}\n",
+            '        objective: ">= 99%"\n',
+            '        objective: ">= 99%"\n        judge: {rule: ticks-ratio, min: 95}\n',
             "exp.yaml:22:41: spec.steadyState.slis[0].judge.min: expected a string, got an integer 95",
             id="bad-percentage-type",
         ),
         pytest.param(
-            "        objective: \">= 99%\"\n",
-            "        objective: \">= 99%\"\n        judge: {rule: ticks-ratio, min: 95.5}\n",
+            '        objective: ">= 99%"\n',
+            '        objective: ">= 99%"\n        judge: {rule: ticks-ratio, min: 95.5}\n',
             "spec.steadyState.slis[0].judge.min: expected a string, got a number 95.5",
             id="bad-percentage",
         ),
         pytest.param(
-            "      target: backend\n", "      target: frontend\n",
+            "      target: backend\n",
+            "      target: frontend\n",
             "exp.yaml:32:15: spec.faults[0].target: target 'frontend' is not declared under spec.targets; declared: backend",
             id="undeclared-target",
         ),
         pytest.param(
-            "      type: process-pause\n", "      type: process-freeze\n",
+            "      type: process-pause\n",
+            "      type: process-freeze\n",
             "exp.yaml:31:13: spec.faults[0].type: 'process-freeze' is not allowed; expected one of: ",
             id="unknown-fault-type",
         ),
         pytest.param(
-            "apiVersion: chaosrunner.io/v1alpha1", "apiVersion: chaosrunner.io/v2",
+            "apiVersion: chaosrunner.io/v1alpha1",
+            "apiVersion: chaosrunner.io/v2",
             "exp.yaml:1:13: apiVersion: expected 'chaosrunner.io/v1alpha1', got 'chaosrunner.io/v2'",
             id="api-version",
         ),
         pytest.param(
-            "  name: unit-exp", "  name: Unit_Exp",
+            "  name: unit-exp",
+            "  name: Unit_Exp",
             "exp.yaml:4:9: metadata.name: 'Unit_Exp' is not valid; expected a lower-case DNS label",
             id="name-not-a-label",
         ),
         pytest.param(
-            "      driver: local", "      driver: docker",
+            "      driver: local",
+            "      driver: docker",
             "exp.yaml:11:15: spec.environments.lab.driver: 'docker' is not allowed; expected one of: local, chaos-mesh",
             id="unknown-driver",
         ),
@@ -117,17 +129,20 @@ def test_the_base_experiment_is_valid() -> None:
             id="binding-part-wrong-driver",
         ),
         pytest.param(
-            "      target: backend\n", "      target: backend\n      duration: 9s\n",
+            "      target: backend\n",
+            "      target: backend\n      duration: 9s\n",
             "exp.yaml:33:17: spec.faults[0].duration: the fault would run from 0s to 9s; expected it to fit the blast window of 5s",
             id="fault-longer-than-blast",
         ),
         pytest.param(
-            "probeInterval: 1s}", "probeInterval: 10s}",
+            "probeInterval: 1s}",
+            "probeInterval: 10s}",
             "exp.yaml:33:35: spec.schedule.blast: the blast window (5s) must hold at least one probe interval (10s)",
             id="tick-longer-than-blast",
         ),
         pytest.param(
-            "      - name: latency\n", "      - name: availability\n",
+            "      - name: latency\n",
+            "      - name: availability\n",
             "exp.yaml:22:15: spec.steadyState.slis[1].name: duplicate name 'availability'; names must be unique",
             id="duplicate-sli",
         ),
@@ -138,12 +153,14 @@ def test_the_base_experiment_is_valid() -> None:
             id="two-sli-forms",
         ),
         pytest.param(
-            "  defaultEnv: lab", "  defaultEnv: prod",
+            "  defaultEnv: lab",
+            "  defaultEnv: prod",
             "exp.yaml:8:15: spec.defaultEnv: environment 'prod' is not declared; expected one of: lab",
             id="unknown-default-env",
         ),
         pytest.param(
-            "  schedule:", "  schedule: {}\n  schedul:",
+            "  schedule:",
+            "  schedule: {}\n  schedul:",
             "unknown key 'schedul' (did you mean 'schedule'?)",
             id="duplicate-and-typo",
         ),
@@ -158,12 +175,16 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
     text = edit("blast: 5s", "blast: 5x").replace("  owner: sre\n", "  owner: sre\n  team: x\n")
     found = problems(text)
     assert len(found) >= 2
-    assert any("metadata.team" in p for p in found) and any("spec.schedule.blast" in p for p in found)
+    assert any("metadata.team" in p for p in found) and any(
+        "spec.schedule.blast" in p for p in found
+    )
 
 
 def test_malformed_yaml_is_a_located_message() -> None:
     found = problems("apiVersion: x\nmetadata: {name: [a,\n")
-    assert found == ["exp.yaml:3:1: malformed YAML: expected the node content, but found '<stream end>'"]
+    assert found == [
+        "exp.yaml:3:1: malformed YAML: expected the node content, but found '<stream end>'"
+    ]
 
 
 def test_two_documents_are_refused() -> None:
@@ -182,9 +203,9 @@ def test_duplicate_keys_are_reported() -> None:
 
 
 class TestVariables:
-    TEXT = BASE.replace('url: "http://127.0.0.1:9"', 'url: "http://127.0.0.1:${prom_port}"').replace(
-        "probeInterval: 1s", "probeInterval: '${tick}'"
-    )
+    TEXT = BASE.replace(
+        'url: "http://127.0.0.1:9"', 'url: "http://127.0.0.1:${prom_port}"'
+    ).replace("probeInterval: 1s", "probeInterval: '${tick}'")
 
     def test_unresolved_variable_is_located(self) -> None:
         found = problems(self.TEXT, tick="1s")
@@ -195,25 +216,37 @@ class TestVariables:
         ]
 
     def test_cli_beats_environment_beats_default(self) -> None:
-        text = self.TEXT.replace("spec:\n", "spec:\n  variables:\n    prom_port: {default: '7'}\n", 1)
+        text = self.TEXT.replace(
+            "spec:\n", "spec:\n  variables:\n    prom_port: {default: '7'}\n", 1
+        )
         assert experiment(text, tick="1s").env.prometheus.url == "http://127.0.0.1:7"
-        exp = validate.load(textwrap.dedent(text), "e.yaml", cli_vars={"tick": "1s"},
-                            environ={"prom_port": "8"})
+        exp = validate.load(
+            textwrap.dedent(text), "e.yaml", cli_vars={"tick": "1s"}, environ={"prom_port": "8"}
+        )
         assert exp.env.prometheus.url == "http://127.0.0.1:8"
-        exp = validate.load(textwrap.dedent(text), "e.yaml", cli_vars={"tick": "1s", "prom_port": "9"},
-                            environ={"prom_port": "8"})
+        exp = validate.load(
+            textwrap.dedent(text),
+            "e.yaml",
+            cli_vars={"tick": "1s", "prom_port": "9"},
+            environ={"prom_port": "8"},
+        )
         assert exp.env.prometheus.url == "http://127.0.0.1:9"
 
     def test_whole_plain_scalar_is_retyped(self) -> None:
         text = BASE.replace("maxTargets", "x").replace(
-            "  schedule:", "  blastRadius:\n    maxTargets: ${n}\n  schedule:")
+            "  schedule:", "  blastRadius:\n    maxTargets: ${n}\n  schedule:"
+        )
         assert experiment(text, n="3").blast_radius.max_targets == 3
         found = problems(text, n="three")
-        assert any("spec.blastRadius.maxTargets: expected an integer, got a string 'three'" in p
-                   for p in found)
+        assert any(
+            "spec.blastRadius.maxTargets: expected an integer, got a string 'three'" in p
+            for p in found
+        )
 
     def test_escape_and_bad_names(self) -> None:
-        text = BASE.replace("description: a unit-test experiment", "description: 'costs $${dollars}'")
+        text = BASE.replace(
+            "description: a unit-test experiment", "description: 'costs $${dollars}'"
+        )
         assert experiment(text).metadata.description == "costs ${dollars}"
         found = problems(BASE.replace("owner: sre", "owner: ${not-a-name}"))
         assert any("bad variable name 'not-a-name'" in p for p in found)
@@ -221,7 +254,9 @@ class TestVariables:
         assert any("unterminated '${'" in p for p in found)
 
     def test_secret_values_are_collected(self) -> None:
-        text = BASE.replace('url: "http://127.0.0.1:9"', 'url: "http://127.0.0.1:9", bearerToken: "${PROM_TOKEN}"')
+        text = BASE.replace(
+            'url: "http://127.0.0.1:9"', 'url: "http://127.0.0.1:9", bearerToken: "${PROM_TOKEN}"'
+        )
         exp = experiment(text, PROM_TOKEN="s3cr3t-value")
         assert exp.secrets == frozenset({"s3cr3t-value"})
         assert exp.env.prometheus.bearer_token == "s3cr3t-value"
@@ -239,7 +274,9 @@ class TestEnvironments:
     def test_validate_without_env_checks_every_environment(self) -> None:
         found = problems(self.TWO)
         assert any("CLUSTER_PROM" in p for p in found)
-        assert any("fault type 'process-pause' cannot run in environment 'cluster'" in p for p in found)
+        assert any(
+            "fault type 'process-pause' cannot run in environment 'cluster'" in p for p in found
+        )
 
     def test_undeclared_env(self) -> None:
         with pytest.raises(ExperimentError) as err:
@@ -249,7 +286,9 @@ class TestEnvironments:
     def test_missing_binding_for_env(self) -> None:
         text = self.TWO.replace("'${CLUSTER_PROM}'", "'http://127.0.0.1:1'")
         found = problems(text, env="cluster")
-        assert any("fault type 'process-pause' cannot run in environment 'cluster'" in p for p in found)
+        assert any(
+            "fault type 'process-pause' cannot run in environment 'cluster'" in p for p in found
+        )
 
 
 def test_sli_forms_compile_to_promql() -> None:
@@ -264,7 +303,10 @@ def test_sli_forms_compile_to_promql() -> None:
     )
     exp = experiment(text)
     queries = {s.name: s.query for s in exp.slis}
-    assert queries["latency"] == 'histogram_quantile(0.95, sum by (le) (rate(req_bucket{job="d"}[10s])))'
+    assert (
+        queries["latency"]
+        == 'histogram_quantile(0.95, sum by (le) (rate(req_bucket{job="d"}[10s])))'
+    )
     assert queries["burn"] == "(err) / 0.001"
     assert queries["leak"] == "(deriv((sum(go_goroutines))[1m:]) * 3600) / (sum(go_goroutines))"
     assert exp.slis[3].judge.sustain_seconds == 10.0

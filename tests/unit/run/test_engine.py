@@ -16,8 +16,8 @@ from tests.support import (
     FakeDriver,
     MemorySink,
     RecordingProgress,
-    ScriptedMetrics,
     Script,
+    ScriptedMetrics,
     experiment,
     steady,
 )
@@ -35,13 +35,22 @@ def make(script: Script, driver: FakeDriver | None = None, text: str = BASE, **k
     metrics = ScriptedMetrics(script, reachable=bool(kw.pop("reachable", True)))
     drv = driver or FakeDriver()
     runner = Runner(
-        experiment(text), run_id="r1", metrics=metrics, driver=drv, clock=clock, sink=sink,
-        progress=progress, stop=stop, dry_run=bool(kw.pop("dry_run", False)),
+        experiment(text),
+        run_id="r1",
+        metrics=metrics,
+        driver=drv,
+        clock=clock,
+        sink=sink,
+        progress=progress,
+        stop=stop,
+        dry_run=bool(kw.pop("dry_run", False)),
     )
     return runner, drv, clock, sink, metrics, stop
 
 
-def after_inject(values_before: dict[str, float], values_after: dict[str, float], driver: FakeDriver) -> Script:
+def after_inject(
+    values_before: dict[str, float], values_after: dict[str, float], driver: FakeDriver
+) -> Script:
     """Healthy until the fault is active, then ``values_after`` while it is."""
 
     def script(query: str, t: float) -> Reading:
@@ -52,14 +61,27 @@ def after_inject(values_before: dict[str, float], values_after: dict[str, float]
 
 
 def test_pass_when_everything_holds() -> None:
-    runner, drv, _, sink, metrics, _ = make(steady(HEALTHY))
+    runner, drv, _, sink, _metrics, _ = make(steady(HEALTHY))
     decision = runner.run()
     assert decision.verdict is Verdict.PASSED, decision.reasons
-    assert drv.calls == ["preflight", "inject:pause-backend", "confirm:pause-backend", "remove:pause-backend"]
+    assert drv.calls == [
+        "preflight",
+        "inject:pause-backend",
+        "confirm:pause-backend",
+        "remove:pause-backend",
+    ]
     assert drv.closed == 1
     assert sink.last is not None and sink.last["outcome"]["verdict"] == "PASSED"
     phases = [p["phase"] for p in sink.last["phases"]]
-    assert phases == ["preflight", "baseline", "inject", "observe", "rollback", "recovery", "verdict"]
+    assert phases == [
+        "preflight",
+        "baseline",
+        "inject",
+        "observe",
+        "rollback",
+        "recovery",
+        "verdict",
+    ]
 
 
 def test_every_sli_and_guardrail_sampled_every_tick_without_short_circuit() -> None:
@@ -80,7 +102,9 @@ def test_every_sli_and_guardrail_sampled_every_tick_without_short_circuit() -> N
 
 def test_fail_when_the_fault_breaks_an_sli() -> None:
     drv = FakeDriver()
-    runner, *_ = make(after_inject(HEALTHY, {"ok": 0.5, "latency": 0.05, "errors_ratio": 0.0}, drv), drv)
+    runner, *_ = make(
+        after_inject(HEALTHY, {"ok": 0.5, "latency": 0.05, "errors_ratio": 0.0}, drv), drv
+    )
     decision = runner.run()
     assert decision.verdict is Verdict.FAILED
     assert "availability" in decision.reasons[0]
@@ -89,14 +113,18 @@ def test_fail_when_the_fault_breaks_an_sli() -> None:
 
 def test_guardrail_aborts_at_once_and_removes_the_fault() -> None:
     drv = FakeDriver()
-    runner, *_ = make(after_inject(HEALTHY, {"ok": 1.0, "latency": 0.05, "errors_ratio": 0.9}, drv), drv)
+    runner, *_ = make(
+        after_inject(HEALTHY, {"ok": 1.0, "latency": 0.05, "errors_ratio": 0.9}, drv), drv
+    )
     decision = runner.run()
     assert decision.verdict is Verdict.ABORTED
     assert "hard-stop" in decision.reasons[0]
     assert drv.active == set() and drv.calls[-1] == "remove:pause-backend"
     observe = runner.journal.phase(Phase.OBSERVE)
     assert observe is not None and not observe.completed
-    assert len(runner.journal.series["availability"].span(observe.phase)) == 1  # stopped at the first tick
+    assert (
+        len(runner.journal.series["availability"].span(observe.phase)) == 1
+    )  # stopped at the first tick
 
 
 def test_no_data_makes_it_inconclusive_never_passed() -> None:
@@ -234,7 +262,7 @@ def test_preflight_needs_data_for_every_sli() -> None:
 
 
 def test_guardrail_already_breached_stops_at_preflight() -> None:
-    runner, drv, *_ = make(steady({**HEALTHY, "errors_ratio": 0.9}))
+    runner, _drv, *_ = make(steady({**HEALTHY, "errors_ratio": 0.9}))
     decision = runner.run()
     assert decision.verdict is Verdict.ERROR
     assert "already breached" in decision.reasons[0]
@@ -303,7 +331,13 @@ def test_serial_faults_start_and_end_on_schedule() -> None:
     runner, drv, *_ = make(steady(HEALTHY), text=text)
     decision = runner.run()
     assert decision.verdict is Verdict.PASSED, decision.reasons
-    assert drv.calls[1:] == ["inject:first", "confirm:first", "remove:first", "inject:second",
-                             "confirm:second", "remove:second"]
+    assert drv.calls[1:] == [
+        "inject:first",
+        "confirm:first",
+        "remove:first",
+        "inject:second",
+        "confirm:second",
+        "remove:second",
+    ]
     first, second = runner.journal.injections
     assert second.planned_start == 3.0 and first.planned_end == 2.0
