@@ -41,10 +41,8 @@ def configure(fmt: str = "console", verbosity: int = 0) -> None:
     renderer: Any
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer()
-        stream = sys.stdout
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-        stream = sys.stderr
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -55,6 +53,8 @@ def configure(fmt: str = "console", verbosity: int = 0) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(max(level, logging.DEBUG)),
-        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        logger_factory=lambda *_: structlog.PrintLogger(
+            file=sys.stdout if fmt == "json" else sys.stderr  # looked up per call, not bound once
+        ),
         cache_logger_on_first_use=False,
     )
