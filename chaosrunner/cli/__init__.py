@@ -94,6 +94,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the experiment format's JSON Schema")
 
+    lab = sub.add_parser(
+        "lab",
+        help="the embedded local lab: Redis, Toxiproxy, the demo, load and Prometheus",
+        description="Start, stop and inspect the local lab. Everything listens on 127.0.0.1; "
+        "state, pids and logs live in the state directory ($CHAOSRUNNER_STATE_DIR/lab).",
+    )
+    lab_sub = lab.add_subparsers(
+        dest="lab_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    up = lab_sub.add_parser("up", help="start the lab (idempotent) and wait until it is healthy")
+    up.add_argument(
+        "--profile",
+        choices=["default", "resilient", "no-timeout"],
+        default=None,
+        help="the demo's configuration: default (100ms Redis timeout, no fallback), "
+        "resilient (serve cached values when Redis fails), no-timeout (waits forever)",
+    )
+    up.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for health")
+    lab_sub.add_parser("down", help="stop every lab process")
+    lab_sub.add_parser("status", help="show each part's health; exit 0 only if all are healthy")
+
     clean = sub.add_parser("cleanup", help="find and remove faults left by crashed runs")
     who = clean.add_mutually_exclusive_group(required=True)
     who.add_argument("--run-id", help="only this run's faults")

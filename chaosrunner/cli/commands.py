@@ -26,6 +26,8 @@ def dispatch(args: argparse.Namespace) -> int:
                 return _schema()
             case "cleanup":
                 return _cleanup(args)
+            case "lab":
+                return _lab(args)
     except ExperimentError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"{problem}\n")
@@ -113,3 +115,31 @@ def _cleanup(args: argparse.Namespace) -> int:
     if not cleaned:
         sys.stdout.write("local: no fault records found\n")
     return EXIT_ERROR if any("FAILED" in line for line in cleaned) else 0
+
+
+def _lab(args: argparse.Namespace) -> int:
+    from chaosrunner.adapters import lab
+
+    view = PlainProgress(sys.stdout)
+    match args.lab_command:
+        case "up":
+            view.message("starting the lab (first start builds nothing: run `make go-build` once)")
+            status = lab.up(profile=args.profile or "default", timeout=args.timeout)
+        case "down":
+            stopped = lab.down()
+            for line in stopped or ["the lab was not running"]:
+                view.message(line)
+            return 0
+        case _:
+            status = lab.status()
+    view.message(
+        f"lab {'healthy' if status.healthy else 'NOT healthy'}: profile "
+        f"{status.profile or '-'}, state in {status.state_dir}"
+    )
+    for c in status.components:
+        mark = "ok  " if c.healthy else "DOWN"
+        view.message(
+            f"  {mark} {c.name:<10} pid {c.pid or '-':<8} {c.address:<24} {c.detail}"
+            + (f" (restarts: {c.restarts})" if c.restarts else "")
+        )
+    return 0 if status.healthy else EXIT_ERROR

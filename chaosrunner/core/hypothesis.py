@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from chaosrunner.core.journal import SampleStatus, Series, SliRecord
 from chaosrunner.core.model import JudgeRule, NoDataPolicy, Phase
+from chaosrunner.core.units import Comparator
 
 GOOD, BAD, UNKNOWN = 0, 1, 2
 
@@ -145,13 +146,28 @@ def judge_phase(rec: SliRecord, series: Series, phase: Phase) -> PhaseResult:
         elif not _rule_holds(rec, classes, times, GOOD):
             outcome = Outcome.VIOLATED
         else:
-            outcome = Outcome.NO_DATA if no_data else Outcome.ERRORED
+            outcome = _undecided(rec, no_data)
         observed = good / ticks if rec.rule is JudgeRule.TICKS_RATIO else worst
     else:
-        outcome, observed = _judge_aggregate(rec, classes, known, unknown, no_data, final)
+        last = series.status[span[-1]]
+        outcome, observed = _judge_aggregate(rec, classes, known, unknown, no_data, final, last)
     return PhaseResult(
         rec.name, phase, outcome, ticks, good, bad, no_data, errors, observed, worst, mean, final
     )
+
+
+def _undecided(rec: SliRecord, no_data: int) -> Outcome:
+    """Name the missing evidence: no-data ticks count only where they are unknown."""
+    counted = no_data if rec.no_data is NoDataPolicy.INCONCLUSIVE else 0
+    return Outcome.NO_DATA if counted else Outcome.ERRORED
+
+
+def _by_status(status: int) -> Outcome:
+    return Outcome.NO_DATA if status == SampleStatus.NO_DATA else Outcome.ERRORED
+
+
+_LOW = (Comparator.LE, Comparator.LT)
+_HIGH = (Comparator.GE, Comparator.GT)
 
 
 def _judge_aggregate(
@@ -161,50 +177,51 @@ def _judge_aggregate(
     unknown: int,
     no_data: int,
     final: float | None,
+    last_status: int,
 ) -> tuple[Outcome, float | None]:
-    missing_bad = rec.no_data is NoDataPolicy.FAIL and len(known) < len(classes)
+    missing_bad = rec.no_data is NoDataPolicy.FAIL and no_data > 0
     if rec.rule is JudgeRule.FINAL:
         last = classes[-1]
         if last == UNKNOWN:
-            return (Outcome.NO_DATA if no_data else Outcome.ERRORED), None
+            return _by_status(last_status), None
         return (Outcome.VIOLATED if last == BAD else Outcome.HELD), final
+    if missing_bad:
+        return Outcome.VIOLATED, _aggregate(rec.rule, known) if known else None
     if not known:
-        if missing_bad:
-            return Outcome.VIOLATED, None
-        return (Outcome.NO_DATA if no_data else Outcome.ERRORED), None
+        return _undecided(rec, no_data), None
     value = _aggregate(rec.rule, known)
     meets = rec.holds(value)
-    if missing_bad:
-        return Outcome.VIOLATED, value
     if unknown == 0:
         return (Outcome.HELD if meets else Outcome.VIOLATED), value
-    # Unknown ticks could move a mean anywhere; they cannot lower a max or raise a min.
-    certain = (rec.rule is JudgeRule.MAX and rec.comparator.wants_low) or (
-        rec.rule is JudgeRule.MIN and not rec.comparator.wants_low
-    )
-    if certain and not meets:
-        return Outcome.VIOLATED, value
-    return (Outcome.NO_DATA if no_data else Outcome.ERRORED), value
+    # Unknown ticks could move a mean anywhere; they can only raise a max and lower a min.
+    op = rec.comparator
+    if rec.rule is JudgeRule.MAX and ((op in _LOW and not meets) or (op in _HIGH and meets)):
+        return (Outcome.HELD if meets else Outcome.VIOLATED), value
+    if rec.rule is JudgeRule.MIN and ((op in _HIGH and not meets) or (op in _LOW and meets)):
+        return (Outcome.HELD if meets else Outcome.VIOLATED), value
+    return _undecided(rec, no_data), value
 
 
 def judge_recovery(
-    rec: SliRecord, series: Series, recovery_started: float | None
+    rec: SliRecord, series: Series, recovery_started: float | None, limit: float = math.inf
 ) -> RecoveryResult:
-    """Recovered at the first recovery tick from which every later tick meets the objective."""
+    """Recovered at the first recovery tick from which every later tick meets the objective,
+    provided that tick came within ``limit`` seconds of the recovery's start."""
     span = series.span(Phase.RECOVERY)
     if not span or recovery_started is None:
         return RecoveryResult(rec.name, Outcome.EMPTY, False, None, 0)
-    classes, _, no_data, _ = _classify(rec, series, span)
+    classes, _, _, _ = _classify(rec, series, span)
     if classes[-1] != GOOD:
         if classes[-1] == UNKNOWN:
-            return RecoveryResult(
-                rec.name, Outcome.NO_DATA if no_data else Outcome.ERRORED, False, None, len(classes)
-            )
+            outcome = _by_status(series.status[span[-1]])
+            return RecoveryResult(rec.name, outcome, False, None, len(classes))
         return RecoveryResult(rec.name, Outcome.VIOLATED, False, None, len(classes))
     first = len(classes) - 1
     while first > 0 and classes[first - 1] == GOOD:
         first -= 1
     seconds = max(0.0, series.times[span[first]] - recovery_started)
+    if seconds > limit:
+        return RecoveryResult(rec.name, Outcome.VIOLATED, False, seconds, len(classes))
     return RecoveryResult(rec.name, Outcome.HELD, True, seconds, len(classes))
 
 

@@ -50,7 +50,7 @@ class Series:
 
     def append(self, t: float, phase: Phase, value: float | None, status: SampleStatus) -> None:
         ok = status is SampleStatus.OK and value is not None and not math.isnan(value)
-        self.times.append(t)
+        self.times.append(round(t, 3))  # what is kept in memory is exactly what is written
         self.values.append(value if ok and value is not None else math.nan)
         self.status.append(SampleStatus.OK if ok else (status or SampleStatus.NO_DATA))
         self.phases.append(_PHASE_CODES[phase])
@@ -69,7 +69,7 @@ class Series:
     def to_dict(self) -> dict[str, Any]:
         return {
             "t": [round(t, 3) for t in self.times],
-            "v": [None if math.isnan(v) else v for v in self.values],
+            "v": [_json_number(v) for v in self.values],
             "status": "".join(_STATUS_CODES[s] for s in self.status),
             "phase": "".join(_PHASE_LETTERS[p] for p in self.phases),
         }
@@ -78,10 +78,19 @@ class Series:
     def from_dict(cls, raw: Mapping[str, Any]) -> Series:
         return cls(
             array("d", raw["t"]),
-            array("d", (math.nan if v is None else v for v in raw["v"])),
+            array("d", (math.nan if v is None else float(v) for v in raw["v"])),
             bytearray(_STATUS_CODES.index(c) for c in raw["status"]),
             bytearray(_PHASE_LETTERS.index(c) for c in raw["phase"]),
         )
+
+
+def _json_number(v: float) -> float | str | None:
+    """JSON has no NaN or infinities: NaN (no value) is null, infinities are '+Inf'/'-Inf'."""
+    if math.isnan(v):
+        return None
+    if math.isinf(v):
+        return "+Inf" if v > 0 else "-Inf"
+    return v
 
 
 @dataclass(frozen=True)
@@ -164,7 +173,9 @@ class InjectionRecord:
 
     @property
     def confirmed(self) -> bool:
-        return self.confirmed_at is not None and any(t.injected_at for t in self.targets)
+        return self.confirmed_at is not None and any(
+            t.injected_at is not None for t in self.targets
+        )
 
     @property
     def needs_removal(self) -> bool:

@@ -42,7 +42,7 @@ def schedule_faults(
         if duration <= 0 or end > blast + 1e-9:
             raise ScheduleError(
                 i,
-                "duration" if duration > 0 else "after",
+                "after" if start >= blast else "duration",
                 f"the fault would run from {start:g}s to {end:g}s; expected it to fit the "
                 f"blast window of {format_duration(blast)}",
             )

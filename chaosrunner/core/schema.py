@@ -76,8 +76,12 @@ _PROCESS = _object(
     {
         "pidFile": _str("A file holding the pid of the process."),
         "match": _str("A regular expression matched against each process's command line."),
+        "labService": {
+            "enum": ["redis", "toxiproxy", "demo", "loadgen", "prometheus"],
+            "description": "A component of the embedded lab (its pid file, kept across restarts).",
+        },
     },
-    description="Local: the processes that make up the target (one of pidFile, match).",
+    description="Local: the processes that make up the target (one of pidFile, match, labService).",
 )
 _PROXY = _object(
     {

@@ -171,8 +171,14 @@ def _matching_branch(error: jsonschema.ValidationError) -> list[jsonschema.Valid
     if not isinstance(error.instance, Mapping) or not isinstance(error.schema, Mapping):
         return []
     branches = error.schema.get("oneOf", [])
-    wanted = {i for i, b in enumerate(branches) if isinstance(b, Mapping) and b.get("type") == "object"}
-    return [e for e in error.context or [] if e.relative_schema_path and e.relative_schema_path[0] in wanted]
+    wanted = {
+        i for i, b in enumerate(branches) if isinstance(b, Mapping) and b.get("type") == "object"
+    }
+    return [
+        e
+        for e in error.context or []
+        if e.relative_schema_path and e.relative_schema_path[0] in wanted
+    ]
 
 
 def _one_of_phrase(schema: Mapping[str, Any]) -> str:
@@ -428,9 +434,11 @@ class _Builder:
                 )
         process = binding.get("process")
         if isinstance(process, Mapping):
-            given = [k for k in ("pidFile", "match") if k in process]
+            given = [k for k in ("pidFile", "match", "labService") if k in process]
             if len(given) != 1:
-                self.doc.problem((*path, "process"), "expected exactly one of pidFile, match")
+                self.doc.problem(
+                    (*path, "process"), "expected exactly one of pidFile, match, labService"
+                )
             pattern = process.get("match")
             if isinstance(pattern, str):
                 try:

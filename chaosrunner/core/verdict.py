@@ -56,15 +56,16 @@ class SliAssessment:
     recovery: RecoveryResult
 
     @property
+    def blast_gap(self) -> str:
+        if self.observe.outcome is not Outcome.VIOLATED:
+            return ""
+        worst = f", worst {self.observe.worst:.4g}" if self.observe.worst is not None else ""
+        return f"{self.observe.bad}/{self.observe.ticks} ticks missed {self.objective}{worst}"
+
+    @property
     def gap(self) -> str:
         """One line on where this SLI fell short, or '' when it did not."""
-        notes = []
-        if self.observe.outcome is Outcome.VIOLATED:
-            notes.append(
-                f"blast window: {self.observe.bad}/{self.observe.ticks} ticks "
-                f"missed {self.objective}"
-                + (f", worst {self.observe.worst:.4g}" if self.observe.worst is not None else "")
-            )
+        notes = [f"blast window: {self.blast_gap}"] if self.blast_gap else []
         if self.recovery.outcome is Outcome.VIOLATED:
             notes.append("did not recover within the recovery limit")
         return "; ".join(notes)
@@ -103,6 +104,8 @@ class Decision:
 def assess(journal: Journal) -> tuple[SliAssessment, ...]:
     recovery = journal.phase(Phase.RECOVERY)
     started = recovery.started_at if recovery else None
+    # A tick may land a little late when sampling overruns; half a tick of slack, no more.
+    limit = journal.schedule["recovery"] + journal.schedule.get("probeInterval", 0.0) / 2
     out = []
     for rec in journal.slis:
         series = journal.series[rec.name]
@@ -112,7 +115,7 @@ def assess(journal: Journal) -> tuple[SliAssessment, ...]:
                 rec.objective,
                 judge_phase(rec, series, Phase.BASELINE),
                 judge_phase(rec, series, Phase.OBSERVE),
-                judge_recovery(rec, series, started),
+                judge_recovery(rec, series, started, limit),
             )
         )
     return tuple(out)
@@ -149,6 +152,8 @@ def _verdict(journal: Journal, slis: tuple[SliAssessment, ...]) -> tuple[Verdict
     if journal.dry_run:
         return Verdict.INCONCLUSIVE, ("dry run: nothing was injected",)
 
+    if not slis:
+        return Verdict.INCONCLUSIVE, ("no SLI was judged: there is no evidence to pass on",)
     baseline_bad = [a for a in slis if a.baseline.outcome is not Outcome.HELD]
     if baseline_bad:
         return Verdict.INCONCLUSIVE, tuple(
@@ -169,7 +174,7 @@ def _verdict(journal: Journal, slis: tuple[SliAssessment, ...]) -> tuple[Verdict
     failed = []
     for a in slis:
         if a.observe.outcome is Outcome.VIOLATED:
-            failed.append(f"SLI {a.name!r} violated in the blast window: {a.gap}")
+            failed.append(f"SLI {a.name!r} violated in the blast window: {a.blast_gap}")
         if a.recovery.outcome is Outcome.VIOLATED:
             limit = format_duration(journal.schedule["recovery"])
             failed.append(f"SLI {a.name!r} did not recover within {limit} ({a.objective})")

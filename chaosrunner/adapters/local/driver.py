@@ -16,8 +16,18 @@ from pathlib import Path
 import structlog
 
 from chaosrunner.adapters.local import procs, state, undo, watchdog
+from chaosrunner.adapters.local.goroutine_leak import GoroutineLeak
 from chaosrunner.adapters.local.handlers import LocalHandler, Prepared
 from chaosrunner.adapters.local.process_faults import ProcessKill, ProcessPause
+from chaosrunner.adapters.local.stress import Stress
+from chaosrunner.adapters.local.toxiproxy import (
+    NetworkDown,
+    NetworkToxic,
+    bandwidth,
+    delay,
+    partition,
+    reset_peer,
+)
 from chaosrunner.core.errors import ChaosRunnerError, DriverError, InjectionError, RemovalError
 from chaosrunner.core.journal import CheckRecord, TargetRecord
 from chaosrunner.core.model import DriverKind, Experiment
@@ -28,8 +38,16 @@ log = structlog.get_logger("chaosrunner.local")
 POLL = 0.1
 
 HANDLERS: Mapping[str, LocalHandler] = {
-    "process-pause": ProcessPause(),
+    "cpu-stress": Stress("cpu"),
+    "goroutine-leak": GoroutineLeak(),
+    "memory-stress": Stress("memory"),
+    "network-bandwidth": NetworkToxic(bandwidth),
+    "network-delay": NetworkToxic(delay),
+    "network-down": NetworkDown(),
+    "network-partition": NetworkToxic(partition),
+    "network-reset-peer": NetworkToxic(reset_peer),
     "process-kill": ProcessKill(),
+    "process-pause": ProcessPause(),
 }
 
 
@@ -43,6 +61,7 @@ class LocalDriver:
         self._locks: list[state.TargetLock] = []
         self._watchdogs: dict[str, procs.Proc] = {}
         self._records: dict[str, Path] = {}
+        self._undo_actions: dict[str, list[dict[str, object]]] = {}
 
     def _handler(self, fault: PlannedFault) -> LocalHandler:
         try:
@@ -106,48 +125,48 @@ class LocalDriver:
         handler = self._handler(fault)
         now = time.time()
         expires_at = now + fault.expiry
-        prepared = handler.prepare(
-            fault, self.experiment.binding(fault.fault.target), run.run_id, expires_at
-        )
-        self._prepared[fault.fault.name] = prepared
+        binding = self.experiment.binding(fault.fault.target)
+        prepared = handler.prepare(fault, binding, run.run_id, expires_at)
+        name = fault.fault.name
+        self._prepared[name] = prepared
+        self._undo_actions[name] = list(prepared.undo)
         details: dict[str, object] = {"targets": list(prepared.targets), **prepared.details}
-        if prepared.undo:
-            path = state.record_path(run.run_id, fault.fault.name, self.root)
+        record: dict[str, object] = {}
+        if not fault.kind.one_shot:
             me = procs.lookup(os.getpid())
             assert me is not None
-            state.write_record(
-                path,
-                {
-                    "runId": run.run_id,
-                    "experiment": run.experiment,
-                    "fault": fault.fault.name,
-                    "kind": fault.kind.name,
-                    "createdAt": now,
-                    "expiresAt": expires_at,
-                    "ownerPid": me.pid,
-                    "ownerStart": me.starttime,
-                    "undo": list(prepared.undo),
-                },
-            )
+            record = {
+                "runId": run.run_id,
+                "experiment": run.experiment,
+                "fault": name,
+                "kind": fault.kind.name,
+                "createdAt": now,
+                "expiresAt": expires_at,
+                "ownerPid": me.pid,
+                "ownerStart": me.starttime,
+                "undo": self._undo_actions[name],
+            }
+            path = state.record_path(run.run_id, name, self.root)
+            state.write_record(path, record)
+            self._records[name] = path
             try:
                 dog = watchdog.spawn(path, self.root / "watchdog.log")
             except OSError as exc:
-                path.unlink(missing_ok=True)
-                raise InjectionError(
-                    f"{fault.fault.name}: could not start its watchdog: {exc}"
-                ) from exc
-            self._watchdogs[fault.fault.name] = dog
-            self._records[fault.fault.name] = path
+                self._undo(name)
+                raise InjectionError(f"{name}: could not start its watchdog: {exc}") from exc
+            self._watchdogs[name] = dog
             details.update(record=str(path), watchdogPid=dog.pid)
         try:
-            handler.apply(fault, prepared)
+            learnt = handler.apply(fault, prepared)
         except ChaosRunnerError:
-            self._undo(fault.fault.name, prepared)
+            self._undo(name)
             raise
-        log.info(
-            "fault applied", fault=fault.fault.name, kind=fault.kind.name, targets=prepared.targets
-        )
-        return Handle(fault.fault.name, now, expires_at, details)
+        if learnt:
+            self._undo_actions[name].extend(learnt)
+            state.write_record(self._records[name], {**record, "undo": self._undo_actions[name]})
+            details.update(prepared.details)
+        log.info("fault applied", fault=name, kind=fault.kind.name, targets=prepared.targets)
+        return Handle(name, now, expires_at, details)
 
     def confirm(self, fault: PlannedFault, handle: Handle, timeout: float) -> Confirmation:
         prepared = self._prepared[fault.fault.name]
@@ -165,7 +184,7 @@ class LocalDriver:
     def remove(self, fault: PlannedFault, handle: Handle, timeout: float) -> Removal:
         prepared = self._prepared.pop(fault.fault.name)
         handler = self._handler(fault)
-        errors = self._undo(fault.fault.name, prepared)
+        errors = self._undo(fault.fault.name)
         deadline = time.time() + timeout
         while not handler.removed(prepared):
             if time.time() >= deadline:
@@ -176,8 +195,8 @@ class LocalDriver:
             time.sleep(POLL)
         return Removal(time.time(), True, "; ".join(errors))
 
-    def _undo(self, name: str, prepared: Prepared) -> list[str]:
-        errors = undo.run_all(prepared.undo)
+    def _undo(self, name: str) -> list[str]:
+        errors = undo.run_all(self._undo_actions.pop(name, []))
         record = self._records.get(name)
         if record is not None and not errors:
             record.unlink(missing_ok=True)

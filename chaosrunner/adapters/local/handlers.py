@@ -7,7 +7,6 @@ locks, timeouts, and the order (record and watchdog before the fault, undo befor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,7 +20,7 @@ class Prepared:
 
     targets: tuple[str, ...]
     undo: tuple[dict[str, Any], ...]
-    details: Mapping[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
 
@@ -32,8 +31,8 @@ class LocalHandler(Protocol):
         """Resolve targets and the undo actions; raise DriverError if there is nothing to hit."""
         ...
 
-    def apply(self, fault: PlannedFault, prepared: Prepared) -> None:
-        """Start the fault; raise InjectionError if it could not be started."""
+    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[dict[str, Any]]:
+        """Start the fault; return undo actions learnt only now; raise InjectionError."""
         ...
 
     def active_on(self, prepared: Prepared) -> list[str]:

@@ -18,11 +18,17 @@ from chaosrunner.core.model import Binding
 from chaosrunner.core.plan import PlannedFault
 
 
-def _targets(binding: Binding) -> list[procs.Proc]:
+def find_targets(binding: Binding) -> list[procs.Proc]:
+    """The live processes of a ``process`` binding (pid file, lab service or regex)."""
     part = binding.part("process")
-    found = procs.find(pid_file=part.get("pidFile"), match=part.get("match"))
+    pid_file = part.get("pidFile")
+    if "labService" in part:
+        from chaosrunner.adapters import lab
+
+        pid_file = str(lab.service_pid_file(str(part["labService"])))
+    found = procs.find(pid_file=pid_file, match=part.get("match"))
     if not found:
-        where = f"pid file {part['pidFile']}" if "pidFile" in part else f"match {part['match']!r}"
+        where = f"pid file {pid_file}" if pid_file else f"match {part['match']!r}"
         raise DriverError(f"target {binding.target!r}: no live process for {where}")
     return found
 
@@ -46,7 +52,7 @@ class ProcessPause:
     def prepare(
         self, fault: PlannedFault, binding: Binding, run_id: str, expires_at: float
     ) -> Prepared:
-        found = _targets(binding)
+        found = find_targets(binding)
         return Prepared(
             targets=tuple(p.id for p in found),
             undo=tuple(undo.signal_action(p, signal.SIGCONT) for p in found),
@@ -54,12 +60,13 @@ class ProcessPause:
             description=f"SIGSTOP {', '.join(str(p.pid) for p in found)}; SIGCONT at rollback",
         )
 
-    def apply(self, fault: PlannedFault, prepared: Prepared) -> None:
+    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[dict[str, Any]]:
         stopped = [p for p in _procs(prepared) if procs.send(p, signal.SIGSTOP)]
         if not stopped:
             raise InjectionError(
                 f"{fault.fault.name}: every target process was gone before SIGSTOP"
             )
+        return []
 
     def active_on(self, prepared: Prepared) -> list[str]:
         return [p.id for p in _procs(prepared) if procs.alive(p) and procs.state_of(p.pid) == "T"]
@@ -72,7 +79,7 @@ class ProcessKill:
     def prepare(
         self, fault: PlannedFault, binding: Binding, run_id: str, expires_at: float
     ) -> Prepared:
-        found = _targets(binding)
+        found = find_targets(binding)
         sig = fault.fault.params.get("signal", "SIGKILL")
         return Prepared(
             targets=tuple(p.id for p in found),
@@ -81,12 +88,13 @@ class ProcessKill:
             description=f"{sig} {', '.join(str(p.pid) for p in found)} once (nothing to undo)",
         )
 
-    def apply(self, fault: PlannedFault, prepared: Prepared) -> None:
+    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[dict[str, Any]]:
         sig = signal.Signals[prepared.details["signal"]]
         if not [p for p in _procs(prepared) if procs.send(p, sig)]:
             raise InjectionError(
                 f"{fault.fault.name}: every target process was gone before {sig.name}"
             )
+        return []
 
     def active_on(self, prepared: Prepared) -> list[str]:
         time.sleep(0.05)

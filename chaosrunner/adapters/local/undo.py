@@ -8,6 +8,9 @@ Standard library only, so the watchdog starts fast and depends on nothing.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import signal
 import urllib.error
 import urllib.request
@@ -22,9 +25,14 @@ def signal_action(proc: procs.Proc, sig: signal.Signals) -> dict[str, Any]:
 
 
 def http_action(
-    method: str, url: str, *, ok_statuses: Iterable[int] = (200, 204, 404)
+    method: str, url: str, *, body: Any = None, ok_statuses: Iterable[int] = (200, 204, 404)
 ) -> dict[str, Any]:
-    return {"action": "http", "method": method, "url": url, "ok": list(ok_statuses)}
+    return {"action": "http", "method": method, "url": url, "body": body, "ok": list(ok_statuses)}
+
+
+def group_kill_action(proc: procs.Proc) -> dict[str, Any]:
+    """Kill a process group led by ``proc`` (stress-ng and its workers)."""
+    return {"action": "killpg", "pid": proc.pid, "starttime": proc.starttime}
 
 
 def run_action(action: dict[str, Any], timeout: float = 5.0) -> str:
@@ -40,7 +48,10 @@ def run_action(action: dict[str, Any], timeout: float = 5.0) -> str:
         url = str(action["url"])
         if not url.startswith(("http://", "https://")):
             return f"refusing undo URL {url!r}: expected http(s)"
-        request = urllib.request.Request(url, method=str(action["method"]))  # noqa: S310
+        body = action.get("body")
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=str(action["method"]))  # noqa: S310
+        request.add_header("Content-Type", "application/json")
         for name, value in (action.get("headers") or {}).items():
             request.add_header(str(name), str(value))
         try:
@@ -51,6 +62,12 @@ def run_action(action: dict[str, Any], timeout: float = 5.0) -> str:
         except (urllib.error.URLError, OSError) as exc:
             return f"{action['method']} {action['url']}: {exc}"
         return "" if status in action.get("ok", [200, 204]) else f"{action['url']}: HTTP {status}"
+    if kind == "killpg":
+        leader = procs.Proc(int(action["pid"]), int(action["starttime"]), "")
+        if procs.alive(leader):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(leader.pid, signal.SIGKILL)
+        return ""
     return f"unknown undo action {kind!r}"
 
 

@@ -2,7 +2,7 @@
 
 One-shot: there is nothing to undo, so rollback only records that the kill happened; whatever
 supervises the process (the lab, like Kubernetes for a pod) is what restarts it, and recovery
-is then measured by the SLIs.
+is then measured by the SLIs. In a cluster the same intent is a Chaos Mesh container-kill.
 """
 
 from chaosrunner.core.faults.base import FaultKind, params_schema
@@ -20,6 +20,6 @@ KIND = FaultKind(
             }
         }
     ),
-    requires={DriverKind.LOCAL: "process"},
+    requires={DriverKind.LOCAL: "process", DriverKind.CHAOS_MESH: "pods"},
     one_shot=True,
 )

@@ -119,7 +119,7 @@ def test_the_base_experiment_is_valid() -> None:
         pytest.param(
             "        lab: {process: {pidFile: /tmp/none.pid}}",
             "        lab: {process: {pidFile: /tmp/none.pid, match: x}}",
-            "exp.yaml:16:24: spec.targets.backend.bindings.lab.process: expected exactly one of pidFile, match",
+            "exp.yaml:16:24: spec.targets.backend.bindings.lab.process: expected exactly one of pidFile, match, labService",
             id="process-binding-both",
         ),
         pytest.param(

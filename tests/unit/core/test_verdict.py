@@ -1,0 +1,687 @@
+"""verdict.decide: every way a run can end, and every path that could produce a false pass.
+
+Each case starts from ``journal_with()`` (a run that passes) and changes one thing.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from chaosrunner.core.hypothesis import Outcome
+from chaosrunner.core.journal import FailureStage, Journal, TargetRecord
+from chaosrunner.core.model import JudgeRule, NoDataPolicy, Phase
+from chaosrunner.core.verdict import EXIT_CODES, Verdict, decide
+from tests.unit.core.builders import (
+    AVAILABILITY,
+    ERR,
+    LATENCY,
+    ND,
+    failure,
+    full_phases,
+    guardrail_abort,
+    injection,
+    journal_with,
+    signal_abort,
+    sli_record,
+)
+
+pytestmark = pytest.mark.unit
+
+G = 0.05  # latency, good
+B = 2.0  # latency, bad
+CLEANUP = "chaosrunner cleanup --run-id run-1"
+
+Build = Callable[[], Journal]
+
+
+# -- the one way to pass -------------------------------------------------------------------
+
+
+def test_the_only_passed_path() -> None:
+    decision = decide(journal_with())
+    assert decision.verdict is Verdict.PASSED
+    assert decision.verdict.exit_code == 0
+    assert decision.reasons == ("every fault was confirmed active and every hypothesis held",)
+    assert decision.faults_left == ()
+    assert decision.score == 100.0
+    assert [a.name for a in decision.slis] == ["availability", "latency"]
+    for a in decision.slis:
+        assert (a.baseline.outcome, a.observe.outcome, a.recovery.outcome) == (
+            Outcome.HELD,
+            Outcome.HELD,
+            Outcome.HELD,
+        )
+        assert a.recovery.seconds == 0.0
+        assert a.gap == ""
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(lambda: journal_with(injections=[injection("a"), injection("b")]), id="two"),
+        pytest.param(
+            lambda: journal_with(injections=[injection(one_shot=True, removal_confirmed=False)]),
+            id="one-shot-needs-no-removal",
+        ),
+        pytest.param(
+            lambda: journal_with({"latency": {Phase.RECOVERY: [B, B, G]}}),
+            id="recovered-within-the-limit",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                {"latency": {Phase.OBSERVE: [G] * 9 + [ND]}},
+                slis=[AVAILABILITY, sli_record(rule=JudgeRule.TICKS_RATIO, min_ratio=0.9)],
+                ticks=10,
+            ),
+            id="ticks-ratio-holds-even-reading-the-gap-as-bad",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                {"latency": {Phase.OBSERVE: [G, B, B, G]}},
+                slis=[AVAILABILITY, sli_record(rule=JudgeRule.SUSTAINED, sustain=3.0)],
+            ),
+            id="short-breach-under-sustained",
+        ),
+    ],
+)
+def test_other_passing_runs(build: Build) -> None:
+    decision = decide(build())
+    assert decision.verdict is Verdict.PASSED, decision.reasons
+
+
+# -- INCONCLUSIVE: missing evidence never passes ---------------------------------------------
+
+
+def _confirmed_without_targets() -> Journal:
+    return journal_with(injections=[replace(injection(), targets=())])
+
+
+def _confirmed_targets_never_injected() -> Journal:
+    return journal_with(injections=[replace(injection(), targets=(TargetRecord("pid:1"),))])
+
+
+def _confirmed_at_missing() -> Journal:
+    return journal_with(injections=[replace(injection(), confirmed_at=None)])
+
+
+INCONCLUSIVE_CASES = [
+    pytest.param(
+        lambda: journal_with(injections=[injection(confirmed=False)]),
+        "fault never confirmed active on any target: pause-backend",
+        id="fault-never-confirmed",
+    ),
+    pytest.param(
+        _confirmed_at_missing,
+        "fault never confirmed active on any target: pause-backend",
+        id="confirmed-at-missing-though-target-injected",
+    ),
+    pytest.param(
+        _confirmed_without_targets,
+        "fault never confirmed active on any target: pause-backend",
+        id="confirmed-but-no-target",
+    ),
+    pytest.param(
+        _confirmed_targets_never_injected,
+        "fault never confirmed active on any target: pause-backend",
+        id="confirmed-but-no-target-injected",
+    ),
+    pytest.param(
+        lambda: journal_with(injections=[injection("a"), injection("b", confirmed=False)]),
+        "fault never confirmed active on any target: b",
+        id="one-of-two-faults-unconfirmed",
+    ),
+    pytest.param(
+        lambda: journal_with(injections=[injection(created=False, confirmed=False)]),
+        "fault never confirmed active on any target: pause-backend",
+        id="fault-never-created",
+    ),
+    pytest.param(
+        lambda: journal_with(injections=[]),
+        "fault never confirmed active on any target: none were created",
+        id="no-injections-at-all",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.BASELINE: [G, ND, G]}}),
+        "steady state not established before injection: SLI 'latency' was no-data in the "
+        "baseline (<= 200ms)",
+        id="no-data-in-baseline",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.BASELINE: [G, ERR, G]}}),
+        "SLI 'latency' was probe-errors in the baseline",
+        id="probe-error-in-baseline",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.BASELINE: []}}),
+        "SLI 'latency' was no-ticks in the baseline",
+        id="no-baseline-ticks",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.BASELINE: [G, B, G]}}),
+        "SLI 'latency' was violated in the baseline",
+        id="baseline-not-held",
+    ),
+    pytest.param(
+        lambda: journal_with(
+            {"latency": {Phase.BASELINE: [G, ND], Phase.OBSERVE: [B, B]}},
+        ),
+        "SLI 'latency' was no-data in the baseline",
+        id="violated-but-no-steady-state-to-compare",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.OBSERVE: [G, G, ND, G, G]}}),
+        "SLI 'latency' has no verdict in the blast window: no-data",
+        id="no-data-in-observe",
+    ),
+    pytest.param(
+        lambda: journal_with({"availability": {Phase.OBSERVE: [1.0, ERR, 1.0]}}),
+        "SLI 'availability' has no verdict in the blast window: probe-errors",
+        id="probe-error-in-observe",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.OBSERVE: []}}),
+        "SLI 'latency' has no verdict in the blast window: no-ticks",
+        id="no-observe-ticks",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.RECOVERY: [B, ND]}}),
+        "SLI 'latency' has no verdict in the recovery: no-data",
+        id="no-data-at-the-end-of-recovery",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.RECOVERY: [B, ERR]}}),
+        "SLI 'latency' has no verdict in the recovery: probe-errors",
+        id="probe-error-at-the-end-of-recovery",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.RECOVERY: []}}),
+        "SLI 'latency' has no verdict in the recovery: no-ticks",
+        id="no-recovery-ticks",
+    ),
+    pytest.param(
+        lambda: journal_with(phases=full_phases(without=[Phase.RECOVERY])),
+        "SLI 'latency' has no verdict in the recovery: no-ticks",
+        id="recovery-phase-never-started",
+    ),
+    pytest.param(
+        lambda: journal_with(phases=full_phases(completed={Phase.OBSERVE: False})),
+        "the blast window did not run to its end",
+        id="partial-blast-window",
+    ),
+    pytest.param(
+        lambda: journal_with(phases=full_phases(without=[Phase.OBSERVE])),
+        "the blast window did not run to its end",
+        id="no-blast-window",
+    ),
+    pytest.param(
+        lambda: journal_with(
+            {"latency": {Phase.OBSERVE: [B, B]}},
+            phases=full_phases(completed={Phase.OBSERVE: False}),
+        ),
+        "the blast window did not run to its end",
+        id="violated-in-a-partial-blast-window",
+    ),
+    pytest.param(
+        lambda: journal_with(failure=failure(FailureStage.RUN, "driver crashed")),
+        "the run failed: driver crashed",
+        id="run-failure-after-injection",
+    ),
+    pytest.param(
+        lambda: journal_with(failure=failure(FailureStage.PREFLIGHT, "late")),
+        "the run failed: late",
+        id="preflight-failure-but-something-was-injected",
+    ),
+    pytest.param(
+        lambda: journal_with(dry_run=True),
+        "dry run: nothing was injected",
+        id="dry-run",
+    ),
+    pytest.param(
+        lambda: journal_with(dry_run=True, injections=[]),
+        "dry run: nothing was injected",
+        id="dry-run-without-injections",
+    ),
+]
+
+
+@pytest.mark.parametrize(("build", "reason"), INCONCLUSIVE_CASES)
+def test_inconclusive(build: Build, reason: str) -> None:
+    decision = decide(build())
+    assert decision.verdict is Verdict.INCONCLUSIVE, decision.reasons
+    assert decision.verdict.exit_code == 3
+    assert any(reason in r for r in decision.reasons), decision.reasons
+
+
+def test_inconclusive_names_only_the_unconfirmed_fault() -> None:
+    journal = journal_with(injections=[injection("a"), injection("b", confirmed=False)])
+    assert decide(journal).reasons == ("fault never confirmed active on any target: b",)
+
+
+def test_every_sli_lacking_baseline_evidence_is_named() -> None:
+    journal = journal_with(
+        {"latency": {Phase.BASELINE: [ND]}, "availability": {Phase.BASELINE: [ERR]}}
+    )
+    reasons = decide(journal).reasons
+    assert len(reasons) == 2
+    assert "'availability' was probe-errors" in reasons[0]
+    assert "'latency' was no-data" in reasons[1]
+
+
+def test_missing_evidence_in_observe_and_recovery_are_both_named() -> None:
+    journal = journal_with({"latency": {Phase.OBSERVE: [G, ND], Phase.RECOVERY: [G, ERR]}})
+    assert decide(journal).reasons == (
+        "SLI 'latency' has no verdict in the blast window: no-data",
+        "SLI 'latency' has no verdict in the recovery: probe-errors",
+    )
+
+
+# -- FAILED -----------------------------------------------------------------------------------
+
+
+FAILED_CASES = [
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.OBSERVE: [G, B, G, B, G]}}),
+        "2/5 ticks missed <= 200ms, worst 2",
+        id="violated",
+    ),
+    pytest.param(
+        lambda: journal_with(
+            {
+                "latency": {Phase.OBSERVE: [G, B, G]},
+                "availability": {Phase.OBSERVE: [1.0, ND, 1.0]},
+            }
+        ),
+        "SLI 'latency' violated in the blast window",
+        id="violated-while-another-sli-lacks-data",
+    ),
+    pytest.param(
+        lambda: journal_with(
+            {
+                "latency": {Phase.OBSERVE: [G, B, G]},
+                "availability": {Phase.OBSERVE: [ERR, ERR]},
+            }
+        ),
+        "SLI 'latency' violated in the blast window",
+        id="violated-while-another-sli-errors",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.OBSERVE: [G, B, ND]}}),
+        "SLI 'latency' violated in the blast window",
+        id="violated-beside-its-own-gap",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.RECOVERY: [B, B, B]}}),
+        "SLI 'latency' did not recover within 10s (<= 200ms)",
+        id="not-recovered",
+    ),
+    pytest.param(
+        lambda: journal_with({"latency": {Phase.RECOVERY: [G, G, B]}}, recovery_limit=90.0),
+        "SLI 'latency' did not recover within 1m30s (<= 200ms)",
+        id="relapsed-at-the-end-of-recovery",
+    ),
+    pytest.param(
+        lambda: journal_with(
+            {"latency": {Phase.OBSERVE: [G, ND, G]}},
+            slis=[AVAILABILITY, sli_record(no_data=NoDataPolicy.FAIL)],
+        ),
+        "1/3 ticks missed <= 200ms",
+        id="no-data-under-fail-policy",
+    ),
+    pytest.param(
+        lambda: journal_with(
+            {"latency": {Phase.OBSERVE: [G, B]}},
+            injections=[injection(removal_confirmed=False)],
+        ),
+        "SLI 'latency' violated in the blast window",
+        id="violated-and-fault-left-behind",
+    ),
+]
+
+
+@pytest.mark.parametrize(("build", "reason"), FAILED_CASES)
+def test_failed(build: Build, reason: str) -> None:
+    decision = decide(build())
+    assert decision.verdict is Verdict.FAILED, decision.reasons
+    assert decision.verdict.exit_code == 1
+    assert any(reason in r for r in decision.reasons), decision.reasons
+
+
+def test_failed_names_every_violation_and_nothing_else() -> None:
+    journal = journal_with(
+        {
+            "latency": {Phase.OBSERVE: [B, B], Phase.RECOVERY: [B]},
+            "availability": {Phase.OBSERVE: [1.0, 0.5], Phase.RECOVERY: [ND]},
+        }
+    )
+    reasons = decide(journal).reasons
+    assert len(reasons) == 3, reasons
+    assert reasons[0].startswith("SLI 'availability' violated in the blast window: ")
+    assert reasons[0].endswith("1/2 ticks missed >= 99%, worst 0.5")
+    assert reasons[1].startswith("SLI 'latency' violated in the blast window: ")
+    assert "2/2 ticks missed <= 200ms, worst 2" in reasons[1]
+    assert reasons[2] == "SLI 'latency' did not recover within 10s (<= 200ms)"
+
+
+# -- ABORTED and ERROR ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "reason"),
+    [
+        pytest.param(
+            lambda: journal_with(abort=guardrail_abort()),
+            "guardrail fired: guardrail 'hard-stop': 0.9 > 0.5; faults were removed early",
+            id="guardrail",
+        ),
+        pytest.param(
+            lambda: journal_with(abort=signal_abort("SIGTERM")),
+            "interrupted: SIGTERM; faults were removed early",
+            id="signal",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                {"latency": {Phase.OBSERVE: [B, B]}},
+                abort=guardrail_abort(),
+                phases=full_phases(completed={Phase.OBSERVE: False}),
+            ),
+            "guardrail fired",
+            id="abort-beats-violation",
+        ),
+        pytest.param(
+            lambda: journal_with(abort=signal_abort(), dry_run=True),
+            "interrupted",
+            id="abort-beats-dry-run",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                abort=signal_abort(), failure=failure(FailureStage.RUN, "driver crashed")
+            ),
+            "interrupted",
+            id="abort-beats-run-failure",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                abort=guardrail_abort(), failure=failure(FailureStage.PREFLIGHT, "late")
+            ),
+            "guardrail fired",
+            id="abort-beats-preflight-failure-after-injection",
+        ),
+    ],
+)
+def test_aborted(build: Build, reason: str) -> None:
+    decision = decide(build())
+    assert decision.verdict is Verdict.ABORTED, decision.reasons
+    assert decision.verdict.exit_code == 2
+    assert decision.reasons[0] == reason or decision.reasons[0].startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("build", "reason"),
+    [
+        pytest.param(
+            lambda: journal_with(failure=failure(FailureStage.PREFLIGHT, "no data"), injections=[]),
+            "preflight failed: no data",
+            id="preflight-nothing-injected",
+        ),
+        pytest.param(
+            lambda: journal_with(failure=failure(FailureStage.VALIDATE, "bad file"), injections=[]),
+            "validate failed: bad file",
+            id="validate",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                failure=failure(FailureStage.PREFLIGHT, "no data"),
+                injections=[injection(created=False, confirmed=False)],
+            ),
+            "preflight failed: no data",
+            id="preflight-fault-recorded-but-never-created",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                failure=failure(FailureStage.PREFLIGHT, "no data"),
+                injections=[],
+                abort=signal_abort(),
+            ),
+            "preflight failed: no data",
+            id="error-beats-abort",
+        ),
+    ],
+)
+def test_error(build: Build, reason: str) -> None:
+    decision = decide(build())
+    assert decision.verdict is Verdict.ERROR, decision.reasons
+    assert decision.verdict.exit_code == 4
+    assert decision.reasons == (reason,)
+    assert decision.score is None
+
+
+# -- faults left behind -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "verdict"),
+    [
+        pytest.param(
+            lambda: journal_with(injections=[injection(removal_confirmed=False)]),
+            Verdict.INCONCLUSIVE,
+            id="would-have-passed",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                {"latency": {Phase.OBSERVE: [B]}}, injections=[injection(removal_confirmed=False)]
+            ),
+            Verdict.FAILED,
+            id="failed",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                abort=guardrail_abort(), injections=[injection(removal_confirmed=False)]
+            ),
+            Verdict.ABORTED,
+            id="aborted",
+        ),
+        pytest.param(
+            lambda: journal_with(injections=[injection(confirmed=False, removal_confirmed=False)]),
+            Verdict.INCONCLUSIVE,
+            id="never-confirmed",
+        ),
+    ],
+)
+def test_unconfirmed_removal_is_never_passed_and_names_cleanup(
+    build: Build, verdict: Verdict
+) -> None:
+    decision = decide(build())
+    assert decision.verdict is verdict
+    assert decision.faults_left == ("pause-backend",)
+    assert decision.reasons[-1] == (
+        f"fault 'pause-backend' was not confirmed removed; run `{CLEANUP}`"
+    )
+
+
+def test_only_the_faults_left_behind_are_named() -> None:
+    journal = journal_with(
+        injections=[
+            injection("removed"),
+            injection("stuck", removal_confirmed=False),
+            injection("killed", one_shot=True, removal_confirmed=False),
+            injection("never-created", created=False, confirmed=False, removal_confirmed=False),
+        ]
+    )
+    decision = decide(journal)
+    assert decision.faults_left == ("stuck",)
+    assert sum(CLEANUP in r for r in decision.reasons) == 1
+    assert decision.verdict is not Verdict.PASSED
+
+
+# -- exit codes, score, serialised decision ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("verdict", "code"),
+    [
+        pytest.param(Verdict.PASSED, 0, id="passed"),
+        pytest.param(Verdict.FAILED, 1, id="failed"),
+        pytest.param(Verdict.ABORTED, 2, id="aborted"),
+        pytest.param(Verdict.INCONCLUSIVE, 3, id="inconclusive"),
+        pytest.param(Verdict.ERROR, 4, id="error"),
+    ],
+)
+def test_exit_codes_are_stable(verdict: Verdict, code: int) -> None:
+    assert verdict.exit_code == code
+    assert EXIT_CODES[verdict] == code
+
+
+def test_every_verdict_has_an_exit_code() -> None:
+    assert set(EXIT_CODES) == set(Verdict)
+    assert sorted(EXIT_CODES.values()) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("build", "score"),
+    [
+        pytest.param(journal_with, 100.0, id="all-good"),
+        pytest.param(lambda: journal_with({"latency": {Phase.OBSERVE: [B] * 5}}), 50.0, id="half"),
+        pytest.param(
+            lambda: journal_with({"latency": {Phase.OBSERVE: [G, ND, ERR, G, G]}}),
+            80.0,
+            id="missing-ticks-count-as-missed",
+        ),
+        pytest.param(lambda: journal_with(injections=[]), None, id="nothing-injected"),
+        pytest.param(
+            lambda: journal_with(
+                {"latency": {Phase.OBSERVE: []}, "availability": {Phase.OBSERVE: []}}
+            ),
+            None,
+            id="no-observe-ticks",
+        ),
+        pytest.param(
+            lambda: journal_with(abort=guardrail_abort(), injections=[injection(confirmed=False)]),
+            100.0,
+            id="created-though-unconfirmed",
+        ),
+    ],
+)
+def test_score(build: Build, score: float | None) -> None:
+    assert decide(build()).score == score
+
+
+def test_decision_to_dict() -> None:
+    journal = journal_with(
+        {"latency": {Phase.OBSERVE: [G, B, G], Phase.RECOVERY: [B, B, G]}},
+        injections=[injection(removal_confirmed=False)],
+    )
+    out = decide(journal).to_dict()
+    reasons = out.pop("reasons")
+    assert isinstance(reasons, list)
+    assert len(reasons) == 2
+    assert reasons[0].startswith("SLI 'latency' violated in the blast window: ")
+    assert reasons[0].endswith("1/3 ticks missed <= 200ms, worst 2")
+    assert reasons[1] == f"fault 'pause-backend' was not confirmed removed; run `{CLEANUP}`"
+    assert out == {
+        "verdict": "FAILED",
+        "exitCode": 1,
+        "score": 87.5,  # 7 of 8 blast-window ticks (5 availability, 3 latency) met
+        "faultsLeft": ["pause-backend"],
+        "slis": [
+            {
+                "name": "availability",
+                "objective": ">= 99%",
+                "baseline": "held",
+                "observe": "held",
+                "recovery": "held",
+                "recoverySeconds": 0.0,
+                "gap": "",
+            },
+            {
+                "name": "latency",
+                "objective": "<= 200ms",
+                "baseline": "held",
+                "observe": "violated",
+                "recovery": "held",
+                "recoverySeconds": 2.0,
+                "gap": "blast window: 1/3 ticks missed <= 200ms, worst 2",
+            },
+        ],
+    }
+
+
+def test_gap_names_both_blast_window_and_recovery() -> None:
+    journal = journal_with({"latency": {Phase.OBSERVE: [B, ND], Phase.RECOVERY: [B]}})
+    latency = decide(journal).slis[1]
+    assert latency.gap == (
+        "blast window: 1/2 ticks missed <= 200ms, worst 2; "
+        "did not recover within the recovery limit"
+    )
+
+
+def test_gap_without_a_worst_value() -> None:
+    journal = journal_with(
+        {"latency": {Phase.OBSERVE: [ND, ND]}},
+        slis=[AVAILABILITY, replace(LATENCY, no_data=NoDataPolicy.FAIL)],
+    )
+    assert decide(journal).slis[1].gap == "blast window: 2/2 ticks missed <= 200ms"
+
+
+# -- purity -----------------------------------------------------------------------------------
+
+
+PURITY_CASES = [
+    pytest.param(journal_with, id="passed"),
+    *INCONCLUSIVE_CASES[:3],
+    *FAILED_CASES[:2],
+]
+
+
+@pytest.mark.parametrize(
+    "build", [p.values[0] for p in PURITY_CASES], ids=[p.id for p in PURITY_CASES]
+)
+def test_decide_is_pure(build: Build) -> None:
+    journal = build()
+    before = copy.deepcopy(journal.to_dict())
+    first = decide(journal)
+    second = decide(journal)
+    assert first == second
+    assert journal.to_dict() == before
+    assert decide(build()) == first
+
+
+# -- bugs found -------------------------------------------------------------------------------
+
+
+def test_a_target_injected_at_time_zero_is_confirmed() -> None:
+    rec = replace(injection(), targets=(TargetRecord("pid:1", injected_at=0.0),))
+    assert rec.confirmed
+    assert decide(journal_with(injections=[rec])).verdict is Verdict.PASSED
+
+
+def test_a_journal_without_slis_is_never_passed() -> None:
+    decision = decide(journal_with(slis=[]))
+    assert decision.verdict is Verdict.INCONCLUSIVE
+
+
+def test_recovery_after_the_limit_is_not_in_time() -> None:
+    journal = journal_with({"latency": {Phase.RECOVERY: [B] * 12 + [G]}}, recovery_limit=10.0)
+    decision = decide(journal)
+    assert decision.slis[1].recovery.seconds == 12.0
+    assert decision.verdict is Verdict.FAILED
+
+
+def test_failed_reason_says_blast_window_once() -> None:
+    journal = journal_with({"latency": {Phase.OBSERVE: [B, B], Phase.RECOVERY: [B]}})
+    assert decide(journal).reasons == (
+        "SLI 'latency' violated in the blast window: 2/2 ticks missed <= 200ms, worst 2",
+        "SLI 'latency' did not recover within 10s (<= 200ms)",
+    )
+
+
+def test_probe_errors_under_fail_policy_are_inconclusive_not_failed() -> None:
+    journal = journal_with(
+        {"latency": {Phase.OBSERVE: [G, ERR, G]}},
+        slis=[AVAILABILITY, sli_record(rule=JudgeRule.MEAN, no_data=NoDataPolicy.FAIL)],
+    )
+    decision = decide(journal)
+    assert decision.verdict is Verdict.INCONCLUSIVE, decision.reasons
