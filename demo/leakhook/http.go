@@ -5,11 +5,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 )
 
-// startRequest is the POST /start body. Pointers tell "missing" from zero.
+// startRequest is the POST /start body. Pointers tell an explicit 0 from a
+// missing field where that matters (max).
 type startRequest struct {
 	Rate             *float64 `json:"rate"`
 	Max              *int     `json:"max"`
@@ -33,9 +33,10 @@ func (h *Hook) serveRelease(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (h *Hook) serveStart(w http.ResponseWriter, r *http.Request) {
-	p, probs := parseStart(r)
-	if probs != nil {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid start request", Problems: probs})
+	p, err := parseStart(r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "invalid start request",
+			Problems: []string{"body must be a JSON object {rate, max?, expiresInSeconds, runId}: " + err.Error()}})
 		return
 	}
 	st, err := h.Start(p)
@@ -52,40 +53,34 @@ func (h *Hook) serveStart(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// parseStart decodes the body strictly (unknown fields are a typo, not
-// something to ignore) and reports every missing required field.
-func parseStart(r *http.Request) (Params, []string) {
+// parseStart decodes the body strictly: an unknown field is a typo, not
+// something to ignore. Missing fields stay zero, which Start rejects with
+// one message per field, all at once.
+func parseStart(r *http.Request) (Params, error) {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	var req startRequest
 	if err := dec.Decode(&req); err != nil {
-		return Params{}, []string{"body must be a JSON object {rate, max?, expiresInSeconds, runId}: " + err.Error()}
+		return Params{}, err
 	}
-	var probs []string
-	if req.Rate == nil {
-		probs = append(probs, "rate is required (goroutines per second, > 0)")
+	var p Params
+	if req.Rate != nil {
+		p.Rate = *req.Rate
 	}
-	if req.ExpiresInSeconds == nil {
-		probs = append(probs, "expiresInSeconds is required (> 0)")
-	}
-	if req.RunID == nil || strings.TrimSpace(*req.RunID) == "" {
-		probs = append(probs, "runId is required")
-	}
-	if req.Max != nil && *req.Max <= 0 {
-		probs = append(probs, "max, when given, must be > 0")
-	}
-	if probs != nil {
-		return Params{}, probs
-	}
-	p := Params{Rate: *req.Rate, RunID: *req.RunID}
 	if req.Max != nil {
 		p.Max = *req.Max
+		if p.Max == 0 {
+			p.Max = -1 // an explicit 0 is invalid, not "use the default"
+		}
 	}
-	// Clamp before converting so a huge number cannot overflow Duration;
-	// validate then rejects it against MaxExpiry.
-	secs := min(*req.ExpiresInSeconds, 1e9)
-	if secs > 0 {
+	if req.ExpiresInSeconds != nil && *req.ExpiresInSeconds > 0 {
+		// Clamp before converting so a huge number cannot overflow Duration;
+		// Start then rejects it against MaxExpiry.
+		secs := min(*req.ExpiresInSeconds, 1e9)
 		p.ExpiresIn = max(time.Duration(secs*float64(time.Second)), time.Millisecond)
+	}
+	if req.RunID != nil {
+		p.RunID = *req.RunID
 	}
 	return p, nil
 }

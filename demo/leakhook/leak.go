@@ -40,16 +40,16 @@ type Status struct {
 func (h *Hook) validate(p *Params) error {
 	var probs []string
 	if math.IsNaN(p.Rate) || math.IsInf(p.Rate, 0) || p.Rate <= 0 {
-		probs = append(probs, "rate must be a number > 0 (goroutines per second)")
+		probs = append(probs, "rate is required: a number > 0 (goroutines per second)")
 	}
 	if p.Max < 0 || p.Max > h.opts.MaxHeld {
-		probs = append(probs, fmt.Sprintf("max must be between 1 and %d", h.opts.MaxHeld))
+		probs = append(probs, fmt.Sprintf("max, when given, must be between 1 and %d", h.opts.MaxHeld))
 	}
 	if p.ExpiresIn <= 0 || p.ExpiresIn > h.opts.MaxExpiry {
-		probs = append(probs, fmt.Sprintf("expiresInSeconds must be > 0 and <= %g", h.opts.MaxExpiry.Seconds()))
+		probs = append(probs, fmt.Sprintf("expiresInSeconds is required: a number > 0 and <= %g", h.opts.MaxExpiry.Seconds()))
 	}
-	if p.RunID == "" || len(p.RunID) > 128 {
-		probs = append(probs, "runId must be a non-empty string of at most 128 characters")
+	if strings.TrimSpace(p.RunID) == "" || len(p.RunID) > 128 {
+		probs = append(probs, "runId is required: a non-empty string of at most 128 characters")
 	}
 	if probs != nil {
 		return &InvalidError{Problems: probs}

@@ -168,6 +168,10 @@ func TestBadInputIs400(t *testing.T) {
 			t.Errorf("%s: %d %+v, want 400 with problems", name, code, e)
 		}
 	}
+	var e errorBody // every problem is reported at once
+	if c.do("POST", "/start", `{"rate": 0}`, &e); len(e.Problems) != 3 {
+		t.Errorf("want 3 problems (rate, expiresInSeconds, runId), got %q", e.Problems)
+	}
 	if c.status().Active {
 		t.Fatal("a rejected start must not leak")
 	}

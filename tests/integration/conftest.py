@@ -61,7 +61,7 @@ def prom_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PromLab]:
         pytest.fail(
             "the `prometheus` binary is missing (not on PATH, not /usr/bin/prometheus, "
             f"${promlab.PROMETHEUS_BIN_ENV} unset or not executable): integration tests "
-            "need a real Prometheus; run `sudo scripts/install-system-deps.sh` "
+            "need a real Prometheus; run `scripts/install-system-deps.sh` as root "
             "(installs the Debian package `prometheus`)",
             pytrace=False,
         )

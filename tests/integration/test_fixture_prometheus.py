@@ -74,7 +74,8 @@ def test_prometheus_scrapes_all_series(prom_lab_fresh: PromLab) -> None:
     assert prom_value(url, 'up{job="fixture"}') == 1.0
     assert prom_value(url, "fixture_backend_up") == 1.0
     p99 = prom_value(
-        url, "histogram_quantile(0.99, sum by (le) (rate(fixture_request_duration_seconds_bucket[5s])))"
+        url,
+        "histogram_quantile(0.99, sum by (le) (rate(fixture_request_duration_seconds_bucket[5s])))",
     )
     assert p99 is not None and 0 < p99 <= 0.2
 
@@ -176,9 +177,9 @@ def test_ensure_running_restarts_killed_processes(
         healthy_ratio = wait_until_healthy(new_lab, timeout=30.0)
         measure(record_property, "ensure_running_to_healthy", time.monotonic() - t0)
     finally:
-        os.kill(lab.decoy_pid, signal.SIGCONT)
+        os.kill(lab.decoy_pid, signal.SIGCONT)  # no-op when ensure_running got that far
     assert new_lab.decoy_pid == lab.decoy_pid
-    assert process_state(new_lab.decoy_pid) in {"R", "S"}
+    assert process_state(new_lab.decoy_pid) in {"R", "S"}  # ensure_running sent SIGCONT
     assert new_lab.backend_pid not in old and new_lab.exporter_pid not in old
     assert read_pid(new_lab.backend_pidfile) == new_lab.backend_pid
     assert read_pid(new_lab.exporter_pidfile) == new_lab.exporter_pid

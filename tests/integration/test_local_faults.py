@@ -178,7 +178,7 @@ def test_an_existing_toxic_is_never_reused(toxiproxy: tuple[str, int], tmp_path:
 def test_watchdog_removes_the_toxic_when_its_owner_is_killed(
     toxiproxy: tuple[str, int], tmp_path: Path
 ) -> None:
-    api, port = toxiproxy
+    api, _ = toxiproxy
     script = textwrap.dedent(f"""
         import time, sys
         sys.path.insert(0, {str(ROOT)!r})
