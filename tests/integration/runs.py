@@ -49,9 +49,15 @@ class Run:
         raise AssertionError("journal never reached the expected state")
 
 
-def start(experiment: str, tmp: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+def start(
+    experiment: str,
+    tmp: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    state_dir: Path | None = None,
+) -> Run:
     out = tmp / "out"
-    state = tmp / "state"
+    state = state_dir or tmp / "state"
     full_env = {**os.environ, "CHAOSRUNNER_STATE_DIR": str(state), **(env or {})}
     proc = subprocess.Popen(
         [
