@@ -123,8 +123,10 @@ def _lab(args: argparse.Namespace) -> int:
     view = PlainProgress(sys.stdout)
     match args.lab_command:
         case "up":
-            view.message("starting the lab (first start builds nothing: run `make go-build` once)")
-            status = lab.up(profile=args.profile or "default", timeout=args.timeout)
+            running = lab.status()
+            profile = args.profile or (running.profile if running.running else None) or "default"
+            view.message(f"bringing the lab up with the demo's {profile!r} profile")
+            status = lab.up(profile=profile, timeout=args.timeout)
         case "down":
             stopped = lab.down()
             for line in stopped or ["the lab was not running"]:

@@ -1,0 +1,104 @@
+"""Lab figures for `make bench`: abort reaction time and run-to-confirmed time (medians).
+
+Abort reaction: from the first instant the guardrail breach is visible in Prometheus (found by a
+fine-grained range query after the run) to the toxic being confirmed removed (the journal's
+removal time). Run-to-confirmed: from starting `chaosrunner run` to the fault being confirmed,
+less the baseline window. Brings the lab up in a private state dir and down again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 3
+PROBE_INTERVAL = 2.0
+GUARD = (
+    'sum(rate(demo_http_requests_total{route="/items/{id}",code!~"5.."}[10s]))'
+    ' / sum(rate(demo_http_requests_total{route="/items/{id}"}[10s]))'
+)
+
+
+def first_breach(prom: str, start: float, end: float, floor: float) -> float | None:
+    query = urllib.parse.urlencode({"query": GUARD, "start": start, "end": end, "step": 0.1})
+    with urllib.request.urlopen(f"{prom}/api/v1/query_range?{query}", timeout=10) as r:
+        result = json.load(r)["data"]["result"]
+    for t, v in result[0]["values"] if result else []:
+        if float(v) < floor:
+            return float(t)
+    return None
+
+
+def one_run(state: Path, out: Path) -> tuple[float | None, float]:
+    started = time.time()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chaosrunner",
+            "run",
+            str(ROOT / "experiments/redis-timeout.yaml"),
+            "--output-dir",
+            str(out),
+            "--var",
+            "baseline=6s",
+            "--var",
+            "blast=60s",
+            "--var",
+            "availability_floor=0.9",
+            "--var",
+            "recovery=20s",
+        ],
+        env={**os.environ, "CHAOSRUNNER_STATE_DIR": str(state)},
+        capture_output=True,
+        check=False,
+    )
+    journal = json.loads((out / "journal.json").read_text())
+    inj = journal["injections"][0]
+    baseline = next(p for p in journal["phases"] if p["phase"] == "baseline")
+    to_confirmed = inj["confirmed_at"] - started - (baseline["ended_at"] - baseline["started_at"])
+    breach = first_breach("http://127.0.0.1:19090", inj["confirmed_at"], inj["removed_at"], 0.9)
+    reaction = inj["removed_at"] - breach if breach is not None else None
+    return reaction, to_confirmed
+
+
+def main() -> None:
+    from chaosrunner.adapters import lab
+
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp)
+        os.environ["CHAOSRUNNER_STATE_DIR"] = str(state)
+        lab.up(timeout=120)
+        try:
+            figures = [one_run(state, state / f"run-{i}") for i in range(RUNS)]
+        finally:
+            lab.down()
+    reactions = [r for r, _ in figures if r is not None]
+    confirms = [c for _, c in figures]
+    if reactions:
+        print(
+            f"abort reaction (breach visible in Prometheus -> toxic removed): median "
+            f"{statistics.median(reactions):.2f} s (min {min(reactions):.2f}, "
+            f"max {max(reactions):.2f}, "
+            f"n={len(reactions)}); target <= probe interval + 1 s = {PROBE_INTERVAL + 1:.0f} s"
+        )
+    else:
+        print("abort reaction: no breach found in Prometheus (did the guardrail fire?)")
+    print(
+        "run -> fault confirmed, excluding the baseline: "
+        f"median {statistics.median(confirms):.2f} s "
+        f"(min {min(confirms):.2f}, max {max(confirms):.2f}, n={len(confirms)})"
+    )
+
+
+if __name__ == "__main__":
+    main()

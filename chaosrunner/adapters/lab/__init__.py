@@ -1,0 +1,34 @@
+"""The embedded local lab: Redis, Toxiproxy, the demo service, a load generator and Prometheus.
+
+One supervisor daemon owns every component process and restarts any that dies, as Kubernetes
+restarts a pod; its state lives under ``state_dir()/lab``. This package is the lab's whole
+public surface: the CLI calls ``up``/``down``/``status``, and the local fault drivers find the
+lab through ``ports``, ``service_pid_file`` and ``find_binary``. Every failure is a ``LabError``.
+"""
+
+from __future__ import annotations
+
+from chaosrunner.adapters.lab.binaries import find_binary
+from chaosrunner.adapters.lab.control import down, up
+from chaosrunner.adapters.lab.model import (
+    COMPONENTS,
+    PROFILES,
+    ComponentStatus,
+    LabPorts,
+    LabStatus,
+)
+from chaosrunner.adapters.lab.query import ports, service_pid_file, status
+
+__all__ = [
+    "COMPONENTS",
+    "PROFILES",
+    "ComponentStatus",
+    "LabPorts",
+    "LabStatus",
+    "down",
+    "find_binary",
+    "ports",
+    "service_pid_file",
+    "status",
+    "up",
+]

@@ -1,0 +1,129 @@
+"""Issue 3's game days, end to end: the real CLI against the real lab, short windows for CI.
+
+Each test asserts the exit code, the journal, and that every fault is gone afterwards (no
+chaosrunner toxic on the proxy, the leak hook holds nothing, no fault record, no watchdog).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chaosrunner.adapters import lab
+from chaosrunner.adapters.local.httpjson import call
+from tests.integration.runs import start, watchdogs
+
+ROOT = Path(__file__).resolve().parents[2]
+SHORT = ["--var", "baseline=10s", "--var", "recovery=30s"]
+
+
+def run_exp(
+    path: Path, tmp: Path, *args: str, timeout: float = 240
+) -> tuple[int, dict[str, Any], str]:
+    r = start(str(path), tmp, *args, state_dir=Path(os.environ["CHAOSRUNNER_STATE_DIR"]))
+    code = r.wait(timeout)
+    out = r.output()
+    return code, (r.journal() if r.journal_path.exists() else {}), out
+
+
+def assert_no_fault_left(state: Path) -> None:
+    ports = lab.status().ports
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        toxics = call("GET", f"{ports.toxiproxy_url}/proxies/redis/toxics")[1]
+        hook = call("GET", f"{ports.demo_url}/debug/chaos/goroutine-leak/")[1]
+        if not toxics and not hook["active"] and hook["held"] == 0 and not watchdogs():
+            break
+        time.sleep(0.1)
+    assert toxics == [] and hook["held"] == 0 and not hook["active"]
+    assert watchdogs() == []
+    assert list((state / "faults").glob("*.json")) == []
+
+
+def sli(journal: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in journal["outcome"]["slis"] if s["name"] == name)
+
+
+@pytest.mark.parametrize("lab_up", ["default"], indirect=True)
+def test_redis_timeout_fails_against_the_default_demo(
+    lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
+) -> None:
+    code, journal, out = run_exp(
+        ROOT / "experiments/redis-timeout.yaml", tmp_path, *SHORT, "--var", "blast=15s"
+    )
+    assert code == 1, out
+    assert journal["outcome"]["verdict"] == "FAILED"
+    assert sli(journal, "availability")["observe"] == "violated"
+    assert journal["injections"][0]["targets"][0]["id"] == "proxy:redis"
+    assert "## Resilience gaps" in (tmp_path / "out" / "summary.md").read_text()
+    assert_no_fault_left(lab_state)
+
+
+@pytest.mark.parametrize("lab_up", ["resilient"], indirect=True)
+def test_redis_timeout_passes_against_the_resilient_demo(
+    lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
+) -> None:
+    code, journal, out = run_exp(
+        ROOT / "experiments/redis-timeout.yaml", tmp_path, *SHORT, "--var", "blast=15s"
+    )
+    assert code == 0, out
+    assert journal["outcome"]["verdict"] == "PASSED"
+    assert all(s["observe"] == "held" for s in journal["outcome"]["slis"])
+    assert_no_fault_left(lab_state)
+
+
+@pytest.mark.parametrize("lab_up", ["default"], indirect=True)
+def test_goroutine_leak_fails_on_the_leak_rate_sli(
+    lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
+) -> None:
+    code, journal, out = run_exp(
+        ROOT / "experiments/goroutine-leak.yaml", tmp_path, *SHORT, "--var", "blast=30s"
+    )
+    assert code == 1, out
+    assert journal["outcome"]["verdict"] == "FAILED"
+    assert sli(journal, "goroutine-leak-rate")["observe"] == "violated"
+    assert sli(journal, "goroutine-leak-rate")["baseline"] == "held"
+    assert any("goroutine-leak-rate" in r for r in journal["outcome"]["reasons"])
+    assert_no_fault_left(lab_state)
+
+
+@pytest.mark.parametrize("lab_up", ["default"], indirect=True)
+def test_guardrail_aborts_the_run(lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path) -> None:
+    code, journal, out = run_exp(
+        ROOT / "experiments/redis-timeout.yaml",
+        tmp_path,
+        *SHORT,
+        "--var",
+        "blast=60s",
+        "--var",
+        "availability_floor=0.9",
+    )
+    assert code == 2, out
+    assert journal["outcome"]["verdict"] == "ABORTED"
+    assert journal["abort"]["reason"] == "guardrail"
+    observe = next(p for p in journal["phases"] if p["phase"] == "observe")
+    assert observe["ended_at"] - observe["started_at"] < 30
+    assert_no_fault_left(lab_state)
+
+
+@pytest.mark.parametrize("lab_up", ["default"], indirect=True)
+def test_sigkill_mid_blast_leaves_no_toxic_and_no_leak(
+    lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
+) -> None:
+    r = start(str(ROOT / "tests/e2e/experiments/kill-me.yaml"), tmp_path, state_dir=lab_state)
+    journal = r.wait_for_journal(
+        lambda j: len(j["injections"]) == 2 and all(i["confirmed_at"] for i in j["injections"]),
+        timeout=60,
+    )
+    ports = lab_up.ports
+    assert [t["name"] for t in call("GET", f"{ports.toxiproxy_url}/proxies/redis/toxics")[1]]
+    assert call("GET", f"{ports.demo_url}/debug/chaos/goroutine-leak/")[1]["held"] > 0
+    expiry = max(i["expires_at"] for i in journal["injections"])
+    r.proc.kill()
+    r.wait(10)
+    assert_no_fault_left(lab_state)
+    assert time.time() < expiry, "faults must be gone within their own expiry"
