@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 EXIT_ERROR = 4
 
@@ -40,6 +40,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
 
 
+class _CommandParser(_Parser):
+    """A command's parser: it also accepts the global options after the command."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        common = argparse.ArgumentParser(add_help=False)
+        _global_args(common, argparse.SUPPRESS)
+        kwargs.setdefault("parents", [common])
+        super().__init__(**kwargs)
+
+
 def _var(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -56,14 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    parser.add_argument(
-        "--log-format",
-        choices=["console", "json"],
-        default="console",
-        help="console (default) or JSON lines on stdout",
-    )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _global_args(parser, argparse.SUPPRESS)
+    parser.set_defaults(log_format="console", verbose=0)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
     run = sub.add_parser(
         "run",
@@ -101,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "state, pids and logs live in the state directory ($CHAOSRUNNER_STATE_DIR/lab).",
     )
     lab_sub = lab.add_subparsers(
-        dest="lab_command", metavar="ACTION", required=True, parser_class=_Parser
+        dest="lab_command", metavar="ACTION", required=True, parser_class=_CommandParser
     )
     up = lab_sub.add_parser("up", help="start the lab (idempotent) and wait until it is healthy")
     up.add_argument(
@@ -120,6 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--run-id", help="only this run's faults")
     who.add_argument("--all", action="store_true", help="every fault chaosrunner left")
     return parser
+
+
+def _global_args(p: argparse.ArgumentParser, default: str) -> None:
+    """Options accepted before or after the command (``run x.yaml --log-format json``)."""
+    p.add_argument(
+        "--log-format",
+        choices=["console", "json"],
+        default=default,
+        help="console (default) or JSON lines on stdout",
+    )
+    p.add_argument("-v", "--verbose", action="count", default=default, help="more log output")
 
 
 def _env_args(p: argparse.ArgumentParser) -> None:

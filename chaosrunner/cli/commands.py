@@ -107,13 +107,20 @@ def _schema() -> int:
 
 
 def _cleanup(args: argparse.Namespace) -> int:
-    from chaosrunner.adapters.local.driver import cleanup
+    from chaosrunner.adapters import lab
+    from chaosrunner.adapters.local.driver import cleanup, cleanup_lab
 
-    cleaned = cleanup(None if args.all else args.run_id)
-    for line in cleaned:
-        sys.stdout.write(f"local: {line}\n")
-    if not cleaned:
-        sys.stdout.write("local: no fault records found\n")
+    run_id = None if args.all else args.run_id
+    cleaned = [f"local: {line}" for line in cleanup(run_id)]
+    status = lab.status()
+    if status.running:
+        ports = status.ports
+        hook = f"{ports.demo_url}/debug/chaos/goroutine-leak"
+        cleaned += [f"lab: {line}" for line in cleanup_lab(run_id, ports.toxiproxy_url, hook)]
+    for line in cleaned or [
+        "nothing left behind: no fault records, no chaosrunner toxics or leaks"
+    ]:
+        sys.stdout.write(f"{line}\n")
     return EXIT_ERROR if any("FAILED" in line for line in cleaned) else 0
 
 

@@ -127,3 +127,36 @@ def test_sigkill_mid_blast_leaves_no_toxic_and_no_leak(
     r.wait(10)
     assert_no_fault_left(lab_state)
     assert time.time() < expiry, "faults must be gone within their own expiry"
+
+
+@pytest.mark.parametrize("lab_up", ["default"], indirect=True)
+def test_cleanup_finds_what_a_crashed_run_and_its_watchdogs_left(
+    lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    r = start(str(ROOT / "tests/e2e/experiments/kill-me.yaml"), tmp_path, state_dir=lab_state)
+    journal = r.wait_for_journal(
+        lambda j: len(j["injections"]) == 2 and all(i["confirmed_at"] for i in j["injections"]),
+        timeout=60,
+    )
+    for pid in watchdogs():  # the worst case: the watchdogs die first, then chaosrunner
+        os.kill(pid, signal.SIGKILL)
+    r.proc.kill()
+    r.wait(10)
+    ports = lab_up.ports
+    toxics = call("GET", f"{ports.toxiproxy_url}/proxies/redis/toxics")[1]
+    assert [t["name"] for t in toxics] == [f"cr-{journal['runId']}-slow-redis-upstream"]
+    assert call("GET", f"{ports.demo_url}/debug/chaos/goroutine-leak/")[1]["active"]
+    out = subprocess.run(
+        [sys.executable, "-m", "chaosrunner", "cleanup", "--run-id", journal["runId"]],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CHAOSRUNNER_STATE_DIR": str(lab_state)},
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "slow-redis: ended" in out.stdout and "leak: ended" in out.stdout
+    assert_no_fault_left(lab_state)

@@ -18,13 +18,16 @@ import structlog
 from chaosrunner.adapters.local import procs, state, undo, watchdog
 from chaosrunner.adapters.local.goroutine_leak import GoroutineLeak
 from chaosrunner.adapters.local.handlers import LocalHandler, Prepared
+from chaosrunner.adapters.local.httpjson import call
 from chaosrunner.adapters.local.process_faults import ProcessKill, ProcessPause
 from chaosrunner.adapters.local.stress import Stress
 from chaosrunner.adapters.local.toxiproxy import (
+    TOXIC_PREFIX,
     NetworkDown,
     NetworkToxic,
     bandwidth,
     delay,
+    orphan_toxics,
     partition,
     reset_peer,
 )
@@ -224,4 +227,26 @@ def cleanup(run_id: str | None, root: Path | None = None) -> list[str]:
             continue
         path.unlink(missing_ok=True)
         cleaned.append(f"{record.get('runId')}/{record.get('fault')}: ended")
+    return cleaned
+
+
+def cleanup_lab(run_id: str | None, toxiproxy_api: str, hook_url: str) -> list[str]:
+    """End chaosrunner's toxics and leaks in the lab even when their records are lost.
+
+    Toxics are named ``cr-<run id>-…`` and the leak hook reports its run id, so both can be
+    traced to a run without any file on this machine.
+    """
+    cleaned = []
+    prefix = f"{TOXIC_PREFIX}{run_id}-" if run_id else TOXIC_PREFIX
+    for proxy, toxic in orphan_toxics(toxiproxy_api):
+        if toxic.startswith(prefix):
+            status, _ = call("DELETE", f"{toxiproxy_api}/proxies/{proxy}/toxics/{toxic}")
+            outcome = "removed" if status in (204, 404) else f"FAILED HTTP {status}"
+            cleaned.append(f"toxic {proxy}/{toxic}: {outcome}")
+    status, hook = call("GET", f"{hook_url}/")
+    ours = run_id is None or (isinstance(hook, dict) and hook.get("runId") == run_id)
+    if status == 200 and isinstance(hook, dict) and hook.get("active") and ours:
+        status, _ = call("POST", f"{hook_url}/release")
+        outcome = "released" if status == 200 else f"FAILED HTTP {status}"
+        cleaned.append(f"leak of run {hook.get('runId')}: {outcome}")
     return cleaned
