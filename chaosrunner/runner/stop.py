@@ -68,4 +68,6 @@ def handle_signals(flag: StopFlag) -> Iterator[StopFlag]:
         yield flag
     finally:
         for sig, old in previous.items():
-            signal.signal(sig, old)
+            # Once a stop was asked for and handled, a repeated Ctrl-C in the last moments
+            # before exit must not replace the verdict's exit code with a signal death.
+            signal.signal(sig, signal.SIG_IGN if flag.is_set() else old)

@@ -7,6 +7,7 @@ free. Every test under tests/e2e gets the ``e2e`` marker.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,4 +51,41 @@ def lab_up(lab_state: Path, request: pytest.FixtureRequest) -> lab.LabStatus:
     except LabError as exc:
         pytest.fail(f"the lab did not come up: {exc}", pytrace=False)
     assert status.healthy, status
+    wait_quiet(status.ports)
     return status
+
+
+QUIET = {
+    "no recent goroutine spike": (
+        'max_over_time(sum(go_goroutines{job="demo"})[20s:1s])',
+        lambda v: v < 100,
+    ),
+    "full availability over the rate window": (
+        'min_over_time((sum(rate(demo_http_requests_total{route="/items/{id}",code!~"5.."}[10s]))'
+        ' / sum(rate(demo_http_requests_total{route="/items/{id}"}[10s])))[12s:1s])',
+        lambda v: v >= 0.999,
+    ),
+}
+
+
+def wait_quiet(ports: lab.LabPorts, timeout: float = 120) -> None:
+    """Wait until the previous test's faults no longer show in Prometheus' recent windows.
+
+    A game day's baseline must be steady; without this, the tail of one test (a released leak,
+    the 503s of a redis-timeout run) is still inside the next test's rate windows.
+    """
+    from chaosrunner.adapters.lab.health import prom_value
+
+    deadline = time.time() + timeout
+    pending = list(QUIET)
+    while pending and time.time() < deadline:
+        pending = [
+            name
+            for name, (expr, ok) in QUIET.items()
+            if (v := prom_value(ports, expr)) is None or not ok(v)
+        ]
+        time.sleep(1)
+    if pending:
+        pytest.fail(
+            f"the lab did not quieten within {timeout:g}s: {', '.join(pending)}", pytrace=False
+        )

@@ -80,9 +80,7 @@ def test_redis_timeout_passes_against_the_resilient_demo(
 def test_goroutine_leak_fails_on_the_leak_rate_sli(
     lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
 ) -> None:
-    code, journal, out = run_exp(
-        ROOT / "experiments/goroutine-leak.yaml", tmp_path, *SHORT, "--var", "blast=30s"
-    )
+    code, journal, out = run_exp(ROOT / "experiments/goroutine-leak.yaml", tmp_path, *SHORT)
     assert code == 1, out
     assert journal["outcome"]["verdict"] == "FAILED"
     assert sli(journal, "goroutine-leak-rate")["observe"] == "violated"

@@ -247,7 +247,9 @@ def test_cpu_stress_runs_then_is_gone(tmp_path: Path) -> None:
 
 
 def _pg(pid: int) -> int | None:
+    """The process group of a live (non-zombie) process; zombies are reaped late by PID 1 here."""
     try:
-        return os.getpgid(pid)
-    except OSError:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        return None if state in ("Z", "X") else os.getpgid(pid)
+    except (OSError, IndexError):
         return None

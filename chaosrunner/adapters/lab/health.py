@@ -18,6 +18,7 @@ from chaosrunner.adapters.lab.model import HOST, PROXY_NAME, LabPorts
 Probe = tuple[bool, str]
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 DEMO_UP = 'up{job="demo"}'
+DEMO_LOAD = 'sum(rate(demo_http_requests_total{route="/items/{id}"}[10s]))'
 
 
 def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
@@ -78,13 +79,21 @@ def prom_value(ports: LabPorts, expr: str, timeout: float = 2.0) -> float | None
 
 
 def prometheus(ports: LabPorts, timeout: float = 2.0, *, scraped: bool = True) -> Probe:
-    """Ready; with ``scraped``, also has a successful scrape of the demo."""
+    """Ready; with ``scraped``, also sees the demo serving load (so every lab SLI has data).
+
+    A lab whose Prometheus has scraped the demo once is not yet useful: rate() over the
+    experiments' 10 s windows needs two samples of request counters that only exist once the
+    load generator's requests have been served.
+    """
     ok, detail = _http(f"{ports.prometheus_url}/-/ready", timeout)
     if not ok:
         return ok, detail
     up = prom_value(ports, DEMO_UP, timeout)
+    load = prom_value(ports, DEMO_LOAD, timeout)
     shown = "no data" if up is None else f"{up:g}"
-    return up == 1.0 or not scraped, f"{detail}, {DEMO_UP} = {shown}"
+    rate = "no data" if load is None else f"{load:.3g}/s"
+    serving = up == 1.0 and load is not None and load > 0
+    return serving or not scraped, f"{detail}, {DEMO_UP} = {shown}, demo serving {rate}"
 
 
 def probe(name: str, ports: LabPorts, timeout: float = 2.0, *, scraped: bool = True) -> Probe:
