@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps go-build demo lab-down lint typecheck imports unit integration e2e test bench clean
+.PHONY: setup system-deps go-build demo lab-down cluster-up cluster-down lint typecheck imports unit integration e2e cluster test bench clean
 
 setup: $(VENV)/.installed
 
@@ -29,6 +29,14 @@ demo: setup system-deps go-build
 lab-down: setup
 	$(BIN)/chaosrunner lab down
 
+# A real control plane on loopback: etcd, kube-apiserver built from k8s.io/kubernetes, the Chaos
+# Mesh CRDs and kwok (see hack/README.md). The first build takes ~15 min; later ones are cached.
+cluster-up:
+	bash scripts/cluster-up.sh
+
+cluster-down:
+	bash scripts/cluster-down.sh
+
 lint: setup
 	$(BIN)/ruff check chaosrunner tests bench
 
@@ -47,10 +55,14 @@ integration: setup system-deps go-build
 e2e: setup system-deps go-build
 	$(BIN)/pytest -m e2e -q $(PYTEST_ARGS)
 
+cluster: setup cluster-up
+	$(BIN)/pytest -m cluster -q $(PYTEST_ARGS); status=$$?; bash scripts/cluster-down.sh; exit $$status
+
 # The README's test command: static checks, then every test suite this machine kind can run.
 test: setup system-deps go-build lint typecheck imports
 	cd demo && go vet ./... && go test ./...
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	bash scripts/cluster-up.sh
+	$(BIN)/pytest -q $(PYTEST_ARGS); status=$$?; bash scripts/cluster-down.sh; exit $$status
 
 bench: setup
 	$(PY) bench/run.py

@@ -99,6 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the experiment format's JSON Schema")
 
+    render = sub.add_parser(
+        "render",
+        help="print the Chaos Mesh objects a run would create, as YAML for kubectl create -f -",
+        description="Render an experiment's faults for a chaos-mesh environment as multi-document "
+        "YAML. Nothing is sent anywhere. The run id in labels and names is 'render' unless "
+        "--run-id is given.",
+    )
+    render.add_argument("file", type=Path, help="the experiment YAML file")
+    _env_args(render)
+    render.add_argument("--run-id", default="render", help="the run id to label objects with")
+
     lab = sub.add_parser(
         "lab",
         help="the embedded local lab: Redis, Toxiproxy, the demo, load and Prometheus",

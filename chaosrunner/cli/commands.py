@@ -28,6 +28,8 @@ def dispatch(args: argparse.Namespace) -> int:
                 return _cleanup(args)
             case "lab":
                 return _lab(args)
+            case "render":
+                return _render(args)
     except ExperimentError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"{problem}\n")
@@ -152,3 +154,25 @@ def _lab(args: argparse.Namespace) -> int:
             + (f" (restarts: {c.restarts})" if c.restarts else "")
         )
     return 0 if status.healthy else EXIT_ERROR
+
+
+def _render(args: argparse.Namespace) -> int:
+    from chaosrunner.adapters import chaosmesh
+    from chaosrunner.core.model import DriverKind
+    from chaosrunner.core.plan import make_plan
+    from chaosrunner.runner import session
+
+    experiment = session.load_experiment(args.file, args.env, dict(args.var))
+    if experiment.env.driver is not DriverKind.CHAOS_MESH:
+        sys.stderr.write(
+            f"error: environment {experiment.env.name!r} uses the {experiment.env.driver.value} "
+            "driver; render needs a chaos-mesh environment (e.g. --env cluster)\n"
+        )
+        return EXIT_ERROR
+    plan = make_plan(experiment)
+    sys.stdout.write(chaosmesh.to_yaml(chaosmesh.render_all(plan, run_id=args.run_id)))
+    for pf in plan.faults:
+        if pf.kind.name in chaosmesh.NOT_OBJECTS:
+            why = chaosmesh.NOT_OBJECTS[pf.kind.name]
+            sys.stderr.write(f"note: fault {pf.fault.name!r} is not a Chaos Mesh object; {why}\n")
+    return 0

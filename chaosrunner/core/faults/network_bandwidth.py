@@ -5,6 +5,7 @@ sheds load or stalls. Locally a Toxiproxy ``bandwidth`` toxic; in a cluster a Ne
 ``bandwidth``.
 """
 
+from chaosrunner.core.faults import _cluster
 from chaosrunner.core.faults._params import DIRECTION, rate
 from chaosrunner.core.faults.base import FaultKind, params_schema
 from chaosrunner.core.model import DriverKind
@@ -18,8 +19,10 @@ KIND = FaultKind(
             "limit": {"type": "integer", "minimum": 1, "description": "Cluster: queue bytes."},
             "buffer": {"type": "integer", "minimum": 1, "description": "Cluster: bucket bytes."},
             "direction": DIRECTION,
+            **_cluster.NETWORK_SCOPE,
         },
         ("rate",),
     ),
     requires={DriverKind.LOCAL: "proxy", DriverKind.CHAOS_MESH: "pods"},
+    check=_cluster.check_network_scope,
 )

@@ -5,6 +5,7 @@ than a dead one, and it is where missing timeouts show. Locally a Toxiproxy ``la
 in a cluster a Chaos Mesh NetworkChaos ``delay``.
 """
 
+from chaosrunner.core.faults import _cluster
 from chaosrunner.core.faults._params import DIRECTION, duration, percent
 from chaosrunner.core.faults.base import FaultKind, params_schema
 from chaosrunner.core.model import DriverKind
@@ -18,8 +19,12 @@ KIND = FaultKind(
             "jitter": duration("Random variation around the latency."),
             "correlation": percent("How much each delay depends on the previous (cluster only)."),
             "direction": DIRECTION,
+            **_cluster.NETWORK_SCOPE,
         },
         ("latency",),
     ),
     requires={DriverKind.LOCAL: "proxy", DriverKind.CHAOS_MESH: "pods"},
+    check=_cluster.checks(
+        _cluster.check_network_scope, _cluster.percent_at_most_100("correlation")
+    ),
 )

@@ -2,7 +2,8 @@
 
 One-shot: there is nothing to undo, so rollback only records that the kill happened; whatever
 supervises the process (the lab, like Kubernetes for a pod) is what restarts it, and recovery
-is then measured by the SLIs. In a cluster the same intent is a Chaos Mesh container-kill.
+is then measured by the SLIs. In a cluster it renders as a Chaos Mesh pod-kill (SIGKILL only:
+Chaos Mesh cannot send another signal).
 """
 
 from chaosrunner.core.faults.base import FaultKind, params_schema

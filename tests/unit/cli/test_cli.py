@@ -109,3 +109,36 @@ def test_schema_is_a_valid_json_schema_that_accepts_the_base(
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(BASE))
     assert schema["properties"]["apiVersion"] == {"const": "chaosrunner.io/v1alpha1"}
+
+
+def test_render_prints_objects_kubectl_accepts(capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    root = Path(__file__).resolve().parents[3]
+    assert (
+        main(
+            [
+                "render",
+                str(root / "experiments/redis-timeout.yaml"),
+                "--env",
+                "cluster",
+                "--run-id",
+                "r-1",
+            ]
+        )
+        == 0
+    )
+    docs = [d for d in yaml.safe_load_all(capsys.readouterr().out) if d]
+    assert [d["kind"] for d in docs] == ["NetworkChaos"]
+    labels = docs[0]["metadata"]["labels"]
+    assert (
+        labels["chaosrunner.io/run-id"] == "r-1"
+        and labels["chaosrunner.io/experiment"] == "redis-timeout"
+    )
+    assert docs[0]["spec"]["duration"] == "1m"  # the 30 s blast window plus the 30 s margin
+
+
+def test_render_refuses_a_local_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[3]
+    assert main(["render", str(root / "experiments/redis-timeout.yaml")]) == 4
+    assert "render needs a chaos-mesh environment" in capsys.readouterr().err
