@@ -19,7 +19,13 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from chaosrunner.adapters.lab import LabPorts
+
 ROOT = Path(__file__).resolve().parent.parent
+# Its own ports: the bench must not collide with a user's lab or a test run's.
+BENCH_PORTS = LabPorts(
+    redis=26379, proxy=26380, toxiproxy=28474, demo=28080, loadgen=28081, prometheus=29090
+)
 RUNS = 3
 PROBE_INTERVAL = 2.0
 GUARD = (
@@ -38,7 +44,7 @@ def first_breach(prom: str, start: float, end: float, floor: float) -> float | N
     return None
 
 
-def one_run(state: Path, out: Path) -> tuple[float | None, float]:
+def one_run(state: Path, out: Path, ports: LabPorts) -> tuple[float | None, float]:
     started = time.time()
     subprocess.run(
         [
@@ -57,16 +63,25 @@ def one_run(state: Path, out: Path) -> tuple[float | None, float]:
             "availability_floor=0.9",
             "--var",
             "recovery=20s",
+            "--var",
+            f"LAB_PROMETHEUS_URL={ports.prometheus_url}",
+            "--var",
+            f"LAB_TOXIPROXY_URL={ports.toxiproxy_url}",
         ],
         env={**os.environ, "CHAOSRUNNER_STATE_DIR": str(state)},
         capture_output=True,
         check=False,
     )
     journal = json.loads((out / "journal.json").read_text())
+    if not journal["injections"]:
+        reasons = "; ".join(journal["outcome"]["reasons"])
+        raise SystemExit(
+            f"the bench run injected nothing ({journal['outcome']['verdict']}): {reasons}"
+        )
     inj = journal["injections"][0]
     baseline = next(p for p in journal["phases"] if p["phase"] == "baseline")
     to_confirmed = inj["confirmed_at"] - started - (baseline["ended_at"] - baseline["started_at"])
-    breach = first_breach("http://127.0.0.1:19090", inj["confirmed_at"], inj["removed_at"], 0.9)
+    breach = first_breach(ports.prometheus_url, inj["confirmed_at"], inj["removed_at"], 0.9)
     reaction = inj["removed_at"] - breach if breach is not None else None
     return reaction, to_confirmed
 
@@ -77,9 +92,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp)
         os.environ["CHAOSRUNNER_STATE_DIR"] = str(state)
-        lab.up(timeout=120)
+        lab.up(timeout=120, ports=BENCH_PORTS)
         try:
-            figures = [one_run(state, state / f"run-{i}") for i in range(RUNS)]
+            figures = [one_run(state, state / f"run-{i}", BENCH_PORTS) for i in range(RUNS)]
         finally:
             lab.down()
     reactions = [r for r, _ in figures if r is not None]

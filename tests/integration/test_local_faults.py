@@ -253,3 +253,78 @@ def _pg(pid: int) -> int | None:
         return None if state in ("Z", "X") else os.getpgid(pid)
     except (OSError, IndexError):
         return None
+
+
+def test_network_bandwidth_caps_throughput(toxiproxy: tuple[str, int], tmp_path: Path) -> None:
+    api, port = toxiproxy
+    payload = b"x" * 64_000
+
+    def transfer_seconds() -> float:
+        start = time.perf_counter()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(payload)
+            got = 0
+            while got < len(payload):
+                got += len(s.recv(65536))
+        return time.perf_counter() - start
+
+    assert transfer_seconds() < 0.5
+    drv, pf, run = driver_for(
+        exp_for(api, "network-bandwidth", "{rate: 256kbps}"), tmp_path, "it-7"
+    )
+    handle = drv.inject(pf, run)
+    assert drv.confirm(pf, handle, 5).confirmed_at
+    assert transfer_seconds() >= 1.5  # 64 kB upstream at 32 kB/s is about 2 s
+    assert drv.remove(pf, handle, 5).confirmed
+    assert transfer_seconds() < 0.5
+
+
+def test_network_reset_peer_resets_connections(toxiproxy: tuple[str, int], tmp_path: Path) -> None:
+    api, port = toxiproxy
+    drv, pf, run = driver_for(exp_for(api, "network-reset-peer"), tmp_path, "it-8")
+    handle = drv.inject(pf, run)
+    assert drv.confirm(pf, handle, 5).confirmed_at
+    # reset, or closed before the echo came back
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(b"ping")
+        if not s.recv(16):
+            raise ConnectionResetError("closed by the proxy")
+    assert drv.remove(pf, handle, 5).confirmed
+    assert round_trip(port) < 0.1
+
+
+def test_memory_stress_holds_memory_then_is_gone(tmp_path: Path) -> None:
+    sleeper = subprocess.Popen(["sleep", "4242"])
+    try:
+        drv, pf, run = driver_for(
+            exp_for("http://127.0.0.1:9", "memory-stress", "{size: 64MB, workers: 1}", "sleeper"),
+            tmp_path,
+            "it-9",
+        )
+        handle = drv.inject(pf, run)
+        assert drv.confirm(pf, handle, 10).confirmed_at
+        pgid = int(handle.details["pid"])
+        deadline = time.time() + 10
+        held = 0
+        while time.time() < deadline and held < 50_000:
+            held = sum(
+                _rss_kb(int(p.name))
+                for p in Path("/proc").iterdir()
+                if p.name.isdigit() and _pg(int(p.name)) == pgid
+            )
+            time.sleep(0.2)
+        assert held >= 50_000, f"stress-ng holds only {held} kB"
+        assert drv.remove(pf, handle, 10).confirmed
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
