@@ -188,29 +188,45 @@ def test_sigkill_mid_blast_the_watchdog_ends_the_fault(
         time.sleep(0.05)
     assert process_state(lab.decoy_pid) != "T"
     assert time.time() - killed_at < 3, "the watchdog should notice its owner died within a second"
-    assert (
-        journal["injections"][0].get("watchdogPid", True)
-    )
+    assert journal["injections"][0].get("watchdogPid", True)
     assert_fault_gone(lab, tmp_path, lab.decoy_pid)
 
 
-def test_secrets_never_reach_the_journal_reports_or_logs(prom_lab_fresh: PromLab, tmp_path: Path) -> None:
+def test_secrets_never_reach_the_journal_reports_or_logs(
+    prom_lab_fresh: PromLab, tmp_path: Path
+) -> None:
     lab = prom_lab_fresh
     secret = "hunter2-s3cr3t-value"
     source = (EXPERIMENTS / "fixture-pause.yaml").read_text()
-    text = source.replace('url: "${prom_url}"', 'url: "http://tester:${PROM_PASSWORD}@${prom_host}"')
-    text = text.replace("    prom_url: {description: the fixture Prometheus}",
-                        "    prom_host: {description: host:port of the fixture Prometheus}")
+    text = source.replace(
+        'url: "${prom_url}"', 'url: "http://tester:${PROM_PASSWORD}@${prom_host}"'
+    )
+    text = text.replace(
+        "    prom_url: {description: the fixture Prometheus}",
+        "    prom_host: {description: host:port of the fixture Prometheus}",
+    )
     assert text != source
     exp = tmp_path / "secret.yaml"
     exp.write_text(text)
     host = lab.prometheus_url.removeprefix("http://")
-    r = start(str(exp), tmp_path, "--var", f"prom_host={host}", "--var", f"victim_pidfile={lab.decoy_pidfile}",
-              "--log-format", "json", env={"PROM_PASSWORD": secret})
+    r = start(
+        str(exp),
+        tmp_path,
+        "--var",
+        f"prom_host={host}",
+        "--var",
+        f"victim_pidfile={lab.decoy_pidfile}",
+        "--log-format",
+        "json",
+        env={"PROM_PASSWORD": secret},
+    )
     code = r.wait(120)
     logs = r.output()
     assert code == 0, logs
     written = [p.read_text() for p in (tmp_path / "out").iterdir()]
-    assert len(written) == 3 and "Prometheus at http://tester:***@" in written[0] + written[1] + written[2]
+    assert (
+        len(written) == 3
+        and "Prometheus at http://tester:***@" in written[0] + written[1] + written[2]
+    )
     for text_out in [*written, logs]:
         assert secret not in text_out
