@@ -307,6 +307,7 @@ else
         --endpoint-reconciler-type=none \
         --allow-privileged=true \
         --profiling=false \
+        --watch-cache=false \
         --v=0
 fi
 # The serving cert appears in --cert-dir a moment after start.

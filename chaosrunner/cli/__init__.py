@@ -92,6 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(default chaosrunner-runs/NAME/RUN_ID)",
     )
     run.add_argument("--run-id", help="use this run id (default: time-based and random)")
+    _cluster_args(run)
+    run.add_argument(
+        "--allow-namespace",
+        action="append",
+        default=[],
+        metavar="NS",
+        help="chaos-mesh: allow faults in NS (repeatable), besides the file's allowNamespaces; "
+        "kube-system and the other system namespaces are allowed only this way",
+    )
 
     val = sub.add_parser("validate", help="check experiment files; exit 0 if all are valid, else 4")
     val.add_argument("files", type=Path, nargs="+", metavar="FILE")
@@ -131,10 +140,24 @@ def build_parser() -> argparse.ArgumentParser:
     lab_sub.add_parser("down", help="stop every lab process")
     lab_sub.add_parser("status", help="show each part's health; exit 0 only if all are healthy")
 
-    clean = sub.add_parser("cleanup", help="find and remove faults left by crashed runs")
+    clean = sub.add_parser(
+        "cleanup",
+        help="find and remove faults left by crashed runs",
+        description="Remove what crashed runs left: local fault records, the lab's toxics and "
+        "leaks, and, with --namespace or --cluster, Chaos Mesh objects and Leases found in the "
+        "cluster by their chaosrunner labels. Exit 0 when nothing is left, 4 if something could "
+        "not be removed.",
+    )
     who = clean.add_mutually_exclusive_group(required=True)
     who.add_argument("--run-id", help="only this run's faults")
     who.add_argument("--all", action="store_true", help="every fault chaosrunner left")
+    clean.add_argument(
+        "--namespace", metavar="NS", help="also clean the cluster, in this namespace only"
+    )
+    clean.add_argument(
+        "--cluster", action="store_true", help="also clean the cluster, in every namespace"
+    )
+    _cluster_args(clean)
     return parser
 
 
@@ -147,6 +170,15 @@ def _global_args(p: argparse.ArgumentParser, default: str) -> None:
         help="console (default) or JSON lines on stdout",
     )
     p.add_argument("-v", "--verbose", action="count", default=default, help="more log output")
+
+
+def _cluster_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--kubeconfig", help="chaos-mesh: the kubeconfig file (default $KUBECONFIG, ~/.kube/config)"
+    )
+    p.add_argument(
+        "--context", help="chaos-mesh: the kubeconfig context (default the file's, else current)"
+    )
 
 
 def _env_args(p: argparse.ArgumentParser) -> None:

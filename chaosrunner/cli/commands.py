@@ -50,6 +50,7 @@ def _progress(args: argparse.Namespace) -> LiveProgress | PlainProgress | NullPr
 
 
 def _run(args: argparse.Namespace) -> int:
+    from chaosrunner.adapters.chaosmesh.driver import ClusterOptions
     from chaosrunner.runner import session
     from chaosrunner.runner.stop import StopFlag, handle_signals
 
@@ -67,6 +68,11 @@ def _run(args: argparse.Namespace) -> int:
                 output_dir=args.output_dir,
                 dry_run=args.dry_run,
                 run_id=args.run_id,
+                cluster=ClusterOptions(
+                    kubeconfig=args.kubeconfig,
+                    context=args.context,
+                    allow_namespaces=tuple(args.allow_namespace),
+                ),
             )
         finally:
             progress.close()
@@ -119,11 +125,25 @@ def _cleanup(args: argparse.Namespace) -> int:
         ports = status.ports
         hook = f"{ports.demo_url}/debug/chaos/goroutine-leak"
         cleaned += [f"lab: {line}" for line in cleanup_lab(run_id, ports.toxiproxy_url, hook)]
+    if args.namespace or args.cluster:
+        cleaned += [f"cluster: {line}" for line in _cleanup_cluster(args, run_id)]
     for line in cleaned or [
-        "nothing left behind: no fault records, no chaosrunner toxics or leaks"
+        "nothing left behind: no fault records, no chaosrunner toxics, leaks or objects"
     ]:
         sys.stdout.write(f"{line}\n")
     return EXIT_ERROR if any("FAILED" in line for line in cleaned) else 0
+
+
+def _cleanup_cluster(args: argparse.Namespace, run_id: str | None) -> list[str]:
+    from chaosrunner.adapters.chaosmesh.cleanup import sweep
+    from chaosrunner.adapters.chaosmesh.driver import FINALIZER_TIMEOUT
+    from chaosrunner.adapters.kube.api import Connection, connect
+
+    kube = connect(Connection(args.kubeconfig, args.context))
+    try:
+        return sweep(kube, run_id, args.namespace, FINALIZER_TIMEOUT)
+    finally:
+        kube.close()
 
 
 def _lab(args: argparse.Namespace) -> int:

@@ -338,14 +338,19 @@ class Runner:
             self.log.error("fault removal failed", fault=pf.fault.name, error=str(exc))
             self._event(f"could not remove {pf.fault.name}: {exc}")
             return
+        details = dict(self.journal.injection(pf.fault.name).details)
+        if removal.detail:
+            details["removal"] = removal.detail
+            self.log.warning("removal note", fault=pf.fault.name, detail=removal.detail)
         rec = self.journal.update_injection(
             pf.fault.name,
             removed_at=removal.removed_at,
             removal_confirmed=removal.confirmed or pf.kind.one_shot,
+            details=details,
         )
         self.sink.write(self.journal, force=True)
         self._event(
-            f"removed {pf.fault.name}"
+            (f"removed {pf.fault.name}" + (f" ({removal.detail})" if removal.detail else ""))
             if rec.removal_confirmed
             else f"removal of {pf.fault.name} not confirmed: {removal.detail}"
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from chaosrunner.adapters.chaosmesh.driver import ChaosMeshDriver, ClusterOptions
 from chaosrunner.adapters.local.driver import LocalDriver
 from chaosrunner.adapters.logs import set_secrets
 from chaosrunner.adapters.prometheus import PrometheusSource
@@ -57,9 +58,11 @@ def check_file(path: Path, env: str | None, cli_vars: Mapping[str, str]) -> list
     return validate.check(text, str(path), env=env, cli_vars=cli_vars, environ=os.environ)
 
 
-def make_driver(experiment: Experiment) -> FaultDriver:
+def make_driver(experiment: Experiment, cluster: ClusterOptions | None = None) -> FaultDriver:
     if experiment.env.driver is DriverKind.LOCAL:
         return LocalDriver(experiment)
+    if experiment.env.driver is DriverKind.CHAOS_MESH:
+        return ChaosMeshDriver(experiment, cluster)
     raise DriverError(f"the {experiment.env.driver.value} driver is not available in this build")
 
 
@@ -79,6 +82,7 @@ def run_experiment(
     output_dir: Path | None = None,
     dry_run: bool = False,
     run_id: str | None = None,
+    cluster: ClusterOptions | None = None,
 ) -> RunResult:
     run_id = run_id or new_run_id()
     out = output_dir or Path("chaosrunner-runs") / experiment.metadata.name / run_id
@@ -89,7 +93,7 @@ def run_experiment(
         experiment,
         run_id=run_id,
         metrics=PrometheusSource(experiment.env.prometheus),
-        driver=make_driver(experiment),
+        driver=make_driver(experiment, cluster),
         clock=SystemClock(stop),
         sink=JournalFile(journal_path, redactor),
         progress=progress,

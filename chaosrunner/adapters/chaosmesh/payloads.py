@@ -134,3 +134,40 @@ class IoAttr(TypedDict, total=False):
     blocks: int
     ino: int
     rdev: int
+
+
+# -- what Chaos Mesh writes back (read by the driver to confirm injection and removal) --------
+
+
+class RecordEvent(TypedDict, total=False):
+    type: str  # Succeeded | Failed
+    operation: str  # Apply | Recover
+    timestamp: str
+    message: str
+
+
+class Record(TypedDict, total=False):
+    """One selected target: ``<ns>/<pod>`` or ``<ns>/<pod>/<container>``."""
+
+    id: str
+    selectorKey: str
+    phase: str  # Injected | Not Injected
+    injectedCount: int
+    recoveredCount: int
+    events: list[RecordEvent]
+
+
+class ExperimentStatus(TypedDict, total=False):
+    desiredPhase: str
+    containerRecords: list[Record]
+
+
+class Condition(TypedDict, total=False):
+    type: str  # Selected | AllInjected | AllRecovered | Paused
+    status: str  # "True" | "False"
+    reason: str
+
+
+class ChaosStatus(TypedDict, total=False):
+    conditions: list[Condition]
+    experiment: ExperimentStatus

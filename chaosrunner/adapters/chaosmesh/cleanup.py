@@ -1,0 +1,105 @@
+"""Find and remove what chaosrunner left in a cluster, by label, never by name guessing.
+
+Every object a run creates carries ``app.kubernetes.io/managed-by=chaosrunner`` and
+``chaosrunner.io/run-id``, and so does its Lease. ``sweep`` deletes the Chaos Mesh objects (and
+Leases) matching those labels in one namespace or in all, and waits until each is gone, with
+the same forced-finalizer fallback as a run's own removal. Used by ``chaosrunner cleanup`` and
+at the end of every run, for anything a failed create may have left. goroutine leaks are not
+objects: their hooks end them at their expiry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chaosrunner.adapters.chaosmesh import meta, objects
+from chaosrunner.adapters.chaosmesh.permissions import CHAOS_GROUP, CHAOS_PLURALS, CHAOS_VERSION
+from chaosrunner.adapters.kube.api import Kube
+from chaosrunner.core.errors import ApiError, ChaosRunnerError
+
+DELETE_TIMEOUT = 60.0
+
+
+def selector(run_id: str | None) -> str:
+    base = f"{meta.MANAGED_BY}={meta.MANAGER}"
+    return f"{base},{meta.RUN_ID}={run_id}" if run_id else base
+
+
+def _list(kube: Kube, plural: str, namespace: str | None, labels: str) -> list[dict[str, Any]]:
+    where = namespace or "all namespaces"
+    try:
+        if namespace:
+            found = kube.json(
+                f"list {plural} in {where}", kube.custom.list_namespaced_custom_object,
+                CHAOS_GROUP, CHAOS_VERSION, namespace, plural, label_selector=labels,
+            )  # fmt: skip
+        else:
+            found = kube.json(
+                f"list {plural} in {where}", kube.custom.list_cluster_custom_object,
+                CHAOS_GROUP, CHAOS_VERSION, plural, label_selector=labels,
+            )  # fmt: skip
+    except ApiError as exc:
+        if exc.status == 404:  # this kind's CRD is not installed: nothing of it to clean
+            return []
+        raise
+    items: list[dict[str, Any]] = found.get("items", [])
+    return items
+
+
+def sweep(
+    kube: Kube,
+    run_id: str | None,
+    namespace: str | None,
+    finalizer_timeout: float,
+    *,
+    leases: bool = True,
+) -> list[str]:
+    """Delete every matching object; one line per object, starting ``FAILED`` on failure."""
+    labels = selector(run_id)
+    lines: list[str] = []
+    for kind, plural in sorted(CHAOS_PLURALS.items()):
+        for item in _list(kube, plural, namespace, labels):
+            md = item.get("metadata", {})
+            ref = objects.Ref(
+                kind, str(md.get("namespace")), str(md.get("name")), str(md.get("uid", ""))
+            )
+            owner = md.get("labels", {}).get(meta.RUN_ID, "?")
+            try:
+                done = objects.delete(kube, ref, DELETE_TIMEOUT, finalizer_timeout)
+            except ChaosRunnerError as exc:
+                lines.append(f"FAILED to delete {ref.text} (run {owner}): {exc}")
+                continue
+            state = "deleted" if done.gone else "FAILED to confirm the deletion of"
+            note = f" ({done.detail})" if done.detail else ""
+            lines.append(f"{state} {ref.text} (run {owner}){note}")
+    if leases:
+        lines += _sweep_leases(kube, labels, namespace)
+    return lines
+
+
+def _sweep_leases(kube: Kube, labels: str, namespace: str | None) -> list[str]:
+    if namespace:
+        found = kube.json(
+            f"list Leases in {namespace}", kube.coordination.list_namespaced_lease, namespace,
+            label_selector=labels,
+        )  # fmt: skip
+    else:
+        found = kube.json(
+            "list Leases in all namespaces", kube.coordination.list_lease_for_all_namespaces,
+            label_selector=labels,
+        )  # fmt: skip
+    lines = []
+    for item in found.get("items", []):
+        ns, name = item["metadata"]["namespace"], item["metadata"]["name"]
+        try:
+            kube.call(
+                f"delete Lease {ns}/{name}", kube.coordination.delete_namespaced_lease, name, ns
+            )
+        except ApiError as exc:
+            if exc.status != 404:
+                lines.append(f"FAILED to delete Lease {ns}/{name}: {exc}")
+                continue
+        lines.append(
+            f"deleted Lease {ns}/{name} (run {item.get('spec', {}).get('holderIdentity')})"
+        )
+    return lines

@@ -1,0 +1,173 @@
+"""goroutine-leak in a cluster: the service's own leak hook, called through the pod proxy.
+
+Chaos Mesh has no goroutine-leak chaos, so the driver calls the hook the service links
+(demo/leakhook) on each selected pod, through the API server's ``pods/proxy`` subresource: no
+port-forward, no Service, and RBAC decides who may. The hook keeps its own expiry
+(``expiresInSeconds``), which is this fault's dead-man switch. Each pod is started, confirmed
+and released on its own; a pod that vanished has released its goroutines with it.
+
+The hook has no watch, so confirmation reads its status every half second until the timeout.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from chaosrunner.adapters.chaosmesh.preflight import Selection
+from chaosrunner.adapters.kube.api import Kube
+from chaosrunner.core.errors import ApiError, InjectionError
+from chaosrunner.core.journal import TargetRecord
+
+POLL = 0.5
+log = structlog.get_logger("chaosrunner.chaosmesh.leak")
+
+
+@dataclass(frozen=True)
+class Hook:
+    port: int
+    path: str
+    scheme: str = "http"
+
+    @classmethod
+    def of(cls, part: Mapping[str, Any]) -> Hook:
+        path = "/" + str(part.get("path", "/debug/chaos/goroutine-leak")).strip("/")
+        return cls(int(part.get("port", 8080)), path, str(part.get("scheme", "http")))
+
+    def url(self, namespace: str, pod: str, action: str = "") -> str:
+        who = f"{self.scheme}:{pod}:{self.port}" if self.scheme == "https" else f"{pod}:{self.port}"
+        return f"/api/v1/namespaces/{namespace}/pods/{who}/proxy{self.path}/{action}"
+
+
+def select_pods(kube: Kube, sel: Selection) -> list[tuple[str, str]]:
+    """The (namespace, pod) pairs this selection hits: Running pods, by name, as many as the
+    mode allows (chaosrunner picks deterministically where Chaos Mesh would pick at random)."""
+    labels = ",".join(f"{k}={v}" for k, v in sel.labels)
+    fields = ",".join(f"{k}={v}" for k, v in sel.fields)
+    found: list[tuple[str, str]] = []
+    for ns in sel.namespaces:
+        pods = kube.json(
+            f"list pods in {ns}",
+            kube.core.list_namespaced_pod,
+            ns,
+            label_selector=labels,
+            field_selector=fields,
+        )
+        found += [
+            (ns, str(p["metadata"]["name"]))
+            for p in pods.get("items", [])
+            if p.get("status", {}).get("phase") == "Running"
+            and not p["metadata"].get("deletionTimestamp")
+        ]
+    found.sort()
+    return found[: sel.affected(len(found))]
+
+
+def _status(kube: Kube, hook: Hook, ns: str, pod: str) -> dict[str, Any]:
+    body = kube.raw(f"read the leak hook of {ns}/{pod}", "GET", hook.url(ns, pod))
+    if not isinstance(body, dict):
+        raise ApiError(f"leak hook of {ns}/{pod} answered {body!r}, not its status")
+    return body
+
+
+def start(
+    kube: Kube,
+    hook: Hook,
+    pods: Sequence[tuple[str, str]],
+    *,
+    run_id: str,
+    params: Mapping[str, Any],
+    expiry: float,
+) -> None:
+    """Start the leak on every pod, or on none: a failure releases the ones already started."""
+    body: dict[str, Any] = {
+        "rate": params["rate"],
+        "expiresInSeconds": math.ceil(expiry),
+        "runId": run_id,
+    }
+    if params.get("max"):
+        body["max"] = params["max"]
+    started: list[tuple[str, str]] = []
+    try:
+        for ns, pod in pods:
+            now = _status(kube, hook, ns, pod)
+            if now.get("active"):
+                raise InjectionError(
+                    f"the leak hook of {ns}/{pod} already runs a leak for run {now.get('runId')!r}"
+                )
+            kube.raw(
+                f"start the leak on {ns}/{pod}",
+                "POST",
+                hook.url(ns, pod, "start"),
+                body=body,
+                safe=False,
+            )
+            started.append((ns, pod))
+    except ApiError as exc:
+        release(kube, hook, started)
+        raise InjectionError(str(exc)) from exc
+    except InjectionError:
+        release(kube, hook, started)
+        raise
+
+
+def _ts(value: object) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def confirm(
+    kube: Kube, hook: Hook, pods: Sequence[tuple[str, str]], run_id: str, timeout: float
+) -> tuple[tuple[TargetRecord, ...], str]:
+    """Per pod: the hook holds goroutines for this run. Returns the targets and what is missing."""
+    deadline = time.monotonic() + timeout
+    done: dict[tuple[str, str], TargetRecord] = {}
+    why = ""
+    while True:
+        for ns, pod in pods:
+            if (ns, pod) in done:
+                continue
+            try:
+                st = _status(kube, hook, ns, pod)
+            except ApiError as exc:
+                why = str(exc)
+                continue
+            if st.get("active") and st.get("runId") == run_id and int(st.get("held", 0)) > 0:
+                done[(ns, pod)] = TargetRecord(
+                    f"{ns}/{pod}", _ts(st.get("startedAt")) or time.time()
+                )
+            else:
+                held, active = st.get("held", 0), st.get("active")
+                why = f"{ns}/{pod}: hook holds {held} goroutine(s), active={active}"
+        if len(done) == len(pods) or time.monotonic() >= deadline:
+            return tuple(done[p] for p in pods if p in done), why
+        time.sleep(POLL)
+
+
+def release(kube: Kube, hook: Hook, pods: Sequence[tuple[str, str]]) -> list[str]:
+    """Release every pod; returns what could not be confirmed released (empty when all are)."""
+    failed = []
+    for ns, pod in pods:
+        try:
+            kube.raw(f"release the leak on {ns}/{pod}", "POST", hook.url(ns, pod, "release"))
+            st = _status(kube, hook, ns, pod)
+        except ApiError as exc:
+            if exc.status == 404:
+                continue  # the pod is gone, and its goroutines with it
+            failed.append(f"{ns}/{pod}: {exc}")
+            continue
+        if st.get("active") or int(st.get("held", 0)) > 0:
+            failed.append(f"{ns}/{pod}: still holds {st.get('held')} goroutine(s)")
+    if failed:
+        log.error("leak not released", pods=failed)
+    return failed

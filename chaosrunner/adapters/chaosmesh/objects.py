@@ -1,0 +1,244 @@
+"""The life of one Chaos Mesh object: create, confirm injected, delete, confirm gone.
+
+Confirmation reads what Chaos Mesh's controllers write (v2.x): ``status.conditions`` with
+``AllInjected`` True once every selected target has been injected, and
+``status.experiment.containerRecords``, one record per selected pod or container, whose
+events carry the time each target was injected. Both are followed with a watch, never a sleep
+loop. Removal deletes the object and waits until it is gone; Chaos Mesh holds it with the
+finalizer ``chaos-mesh/records`` until every target is recovered. If that does not happen
+within the finalizer timeout (the daemon on that node is gone, a pod vanished mid-recovery),
+the object gets ``chaos-mesh.chaos-mesh.org/cleanFinalizer: forced``, which tells Chaos Mesh
+to drop the finalizer; that is logged and reported in the removal's detail for the journal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from chaosrunner.adapters.chaosmesh.payloads import ChaosStatus, Record
+from chaosrunner.adapters.chaosmesh.permissions import CHAOS_GROUP, CHAOS_PLURALS, CHAOS_VERSION
+from chaosrunner.adapters.kube.api import Kube
+from chaosrunner.core.errors import ApiError, InjectionError, RemovalError
+from chaosrunner.core.journal import TargetRecord
+
+CLEAN_FINALIZER = "chaos-mesh.chaos-mesh.org/cleanFinalizer"
+FORCED = "forced"
+log = structlog.get_logger("chaosrunner.chaosmesh")
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: str
+    namespace: str
+    name: str
+    uid: str = ""
+
+    @property
+    def plural(self) -> str:
+        return CHAOS_PLURALS[self.kind]
+
+    @property
+    def text(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "namespace": self.namespace, "name": self.name, "uid": self.uid}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Ref:
+        return cls(str(d["kind"]), str(d["namespace"]), str(d["name"]), str(d.get("uid", "")))
+
+
+@dataclass(frozen=True)
+class Removed:
+    gone: bool
+    forced: bool
+    detail: str
+
+
+def _timestamp(text: object) -> float | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def status_of(obj: Mapping[str, Any] | None) -> ChaosStatus:
+    status = (obj or {}).get("status")
+    return status if isinstance(status, dict) else {}  # type: ignore[return-value]
+
+
+def records(obj: Mapping[str, Any] | None) -> list[Record]:
+    return list(status_of(obj).get("experiment", {}).get("containerRecords") or [])
+
+
+def condition(obj: Mapping[str, Any] | None, kind: str) -> bool:
+    return any(
+        c.get("type") == kind and c.get("status") == "True"
+        for c in status_of(obj).get("conditions") or []
+    )
+
+
+def injected(obj: Mapping[str, Any] | None) -> bool:
+    """Chaos Mesh says every selected target is injected, and there is at least one."""
+    recs = records(obj)
+    return (
+        bool(recs)
+        and condition(obj, "AllInjected")
+        and all(r.get("phase") == "Injected" for r in recs)
+    )
+
+
+def targets(
+    obj: Mapping[str, Any] | None, fallback: float, not_before: float = 0.0
+) -> tuple[TargetRecord, ...]:
+    """One TargetRecord per record: injected at its last successful Apply.
+
+    Chaos Mesh stamps events to the second, so an Apply can read as earlier than the create
+    that caused it; ``not_before`` (the create time) keeps the journal's order true.
+    """
+    out = []
+    for rec in records(obj):
+        applied = [
+            _timestamp(e.get("timestamp"))
+            for e in rec.get("events") or []
+            if e.get("operation") == "Apply" and e.get("type") == "Succeeded"
+        ]
+        when = max((t for t in applied if t is not None), default=None)
+        if when is None and rec.get("phase") == "Injected":
+            when = fallback
+        out.append(TargetRecord(str(rec.get("id", "?")), max(when, not_before) if when else when))
+    return tuple(out)
+
+
+def explain(obj: Mapping[str, Any] | None) -> str:
+    """Why an object is not (yet) confirmed: its conditions, records and last failure."""
+    if obj is None:
+        return "the object disappeared before it was confirmed"
+    conds = ", ".join(
+        f"{c.get('type')}={c.get('status')}" for c in status_of(obj).get("conditions") or []
+    )
+    recs = records(obj)
+    done = sum(1 for r in recs if r.get("phase") == "Injected")
+    failures = [
+        f"{r.get('id')}: {e.get('message', '')}".strip()
+        for r in recs
+        for e in r.get("events") or []
+        if e.get("type") == "Failed"
+    ]
+    parts = [
+        f"conditions {conds}" if conds else "no status written (is the Chaos Mesh controller up?)",
+        f"{done}/{len(recs)} target(s) injected" if recs else "no target selected yet",
+    ]
+    if failures:
+        parts.append(f"last failure {failures[-1]}")
+    return "; ".join(parts)
+
+
+def create(kube: Kube, obj: Mapping[str, Any]) -> Ref:
+    meta = obj["metadata"]
+    ref = Ref(str(obj["kind"]), str(meta["namespace"]), str(meta["name"]))
+    try:
+        made = kube.json(
+            f"create {ref.text}",
+            kube.custom.create_namespaced_custom_object,
+            CHAOS_GROUP,
+            CHAOS_VERSION,
+            ref.namespace,
+            ref.plural,
+            dict(obj),
+            field_validation="Strict",
+            safe=False,
+        )
+    except ApiError as exc:
+        if exc.status == 409:
+            raise InjectionError(
+                f"{ref.text} already exists; chaosrunner never adopts an object it did not "
+                "just create (is a run with the same run id still going? see chaosrunner cleanup)"
+            ) from exc
+        raise InjectionError(str(exc)) from exc
+    return Ref(ref.kind, ref.namespace, ref.name, str(made.get("metadata", {}).get("uid", "")))
+
+
+def _args(ref: Ref) -> tuple[str, str, str, str]:
+    return (CHAOS_GROUP, CHAOS_VERSION, ref.namespace, ref.plural)
+
+
+def confirm(kube: Kube, ref: Ref, timeout: float) -> tuple[dict[str, Any] | None, bool]:
+    return kube.watch_one(
+        f"watch {ref.text}",
+        kube.custom.list_namespaced_custom_object,
+        _args(ref),
+        ref.name,
+        lambda obj: obj is None or (_ours(obj, ref) and injected(obj)),
+        timeout,
+    )
+
+
+def _ours(obj: Mapping[str, Any], ref: Ref) -> bool:
+    return not ref.uid or obj.get("metadata", {}).get("uid") == ref.uid
+
+
+def _gone(ref: Ref) -> Any:
+    return lambda obj: obj is None or not _ours(obj, ref)
+
+
+def delete(kube: Kube, ref: Ref, timeout: float, finalizer_timeout: float) -> Removed:
+    """Delete and wait until gone; force the finalizer after ``finalizer_timeout``."""
+    started = time.monotonic()
+    try:
+        kube.call(
+            f"delete {ref.text}",
+            kube.custom.delete_namespaced_custom_object,
+            *_args(ref),
+            ref.name,
+            body={"preconditions": {"uid": ref.uid}} if ref.uid else None,
+        )
+    except ApiError as exc:
+        if exc.status in (404, 409):  # gone already, or a namesake that is not ours
+            return Removed(True, False, "")
+        raise RemovalError(str(exc)) from exc
+    first = min(timeout, finalizer_timeout)
+    obj, gone = kube.watch_one(
+        f"watch {ref.text} go", kube.custom.list_namespaced_custom_object, _args(ref), ref.name,
+        _gone(ref), first,
+    )  # fmt: skip
+    if gone:
+        return Removed(True, False, "")
+    held = ", ".join((obj or {}).get("metadata", {}).get("finalizers") or []) or "none"
+    log.warning(
+        "finalizer still held; forcing it",
+        object=ref.text,
+        finalizers=held,
+        waited=round(time.monotonic() - started, 1),
+        recovery=explain(obj),
+    )
+    try:
+        kube.call(
+            f"force the finalizer of {ref.text}",
+            kube.custom.patch_namespaced_custom_object,
+            *_args(ref),
+            ref.name,
+            {"metadata": {"annotations": {CLEAN_FINALIZER: FORCED}}},
+        )
+    except ApiError as exc:
+        if exc.status != 404:
+            raise RemovalError(str(exc)) from exc
+    detail = (
+        f"finalizer(s) {held} still held after {first:.0f}s; forced with "
+        f"{CLEAN_FINALIZER}={FORCED}: Chaos Mesh may not have recovered every target"
+    )
+    left = max(1.0, timeout - (time.monotonic() - started))
+    _, gone = kube.watch_one(
+        f"watch {ref.text} go", kube.custom.list_namespaced_custom_object, _args(ref), ref.name,
+        _gone(ref), left,
+    )  # fmt: skip
+    return Removed(gone, True, detail if gone else f"{detail}; still present after {left:.0f}s")
