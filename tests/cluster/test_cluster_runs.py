@@ -27,6 +27,7 @@ from promlab import PromLab  # noqa: E402
 from chaosrunner.adapters.chaosmesh import cleanup  # noqa: E402
 from chaosrunner.adapters.chaosmesh.permissions import CHAOS_PLURALS  # noqa: E402
 from tests.cluster.chaos_controller import FakeChaosController  # noqa: E402
+from tests.cluster.identities import service_account_kubeconfig  # noqa: E402
 from tests.integration.runs import Run, start  # noqa: E402
 
 pytestmark = pytest.mark.cluster
@@ -187,3 +188,32 @@ def test_preflight_refusals_create_nothing(
     assert says in failed[0]["detail"]
     assert journal["injections"] == []
     assert left_in(core, ns) == []
+
+
+def test_the_least_privilege_role_runs_in_its_namespace_and_is_refused_in_another(
+    prom_lab_fresh: PromLab, controller: FakeChaosController, core: client.CoreV1Api,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    own = fresh_namespace(core, "cr-lp", PODS)
+    other = fresh_namespace(core, "cr-lpx", PODS)
+    sa = service_account_kubeconfig(core.api_client, own, tmp_path / "sa-kubeconfig")
+
+    def run_as_sa(ns: str, out: Path) -> tuple[int, dict[str, Any], str]:
+        r = start(
+            LOSS, out, "--var", f"prom_url={prom_lab_fresh.prometheus_url}", "--var", f"ns={ns}",
+            "--kubeconfig", str(sa),
+        )  # fmt: skip
+        return finish(r)
+
+    code, journal, out = run_as_sa(own, tmp_path / "own")
+    assert code == 0, out
+    assert journal["outcome"]["verdict"] == "PASSED"
+    assert left_in(core, own) == []
+
+    code, journal, out = run_as_sa(other, tmp_path / "other")
+    assert code == 4, out
+    failed = [c for c in journal["preflight"] if not c["ok"]]
+    assert [c["name"] for c in failed] == ["permissions granted"]
+    assert f"create networkchaos.chaos-mesh.org in {other}" in failed[0]["detail"]
+    assert journal["injections"] == []
+    assert left_in(core, other) == []
