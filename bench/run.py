@@ -57,7 +57,8 @@ def main() -> None:
     extra = sorted((ROOT / "bench").glob("lab_bench.py")) + sorted(
         (ROOT / "bench").glob("cluster_bench.py")
     )
-    for script in extra:
+    for script in extra:  # lab_bench.py, then cluster_bench.py (private cluster, up and down)
+        sys.stdout.flush()  # our lines first, also when stdout is a pipe
         subprocess.run([PY, str(script)], check=False, cwd=ROOT)
 
 

@@ -9,8 +9,9 @@
 #                                        kubeconfigs, logs); built binaries stay in .cache/bin
 #
 # Only processes of this cluster are stopped: those named in .cache/cluster/*.pid whose
-# command line still matches, and any other process whose command line names this cluster's
-# state folder or binaries (e.g. one whose pid file was lost). Each gets SIGTERM, then
+# command line still matches, and any other process that runs this cluster's binaries with
+# this cluster's state folder (e.g. one whose pid file was lost). A second cluster started
+# from the same binaries with another CHAOSRUNNER_CLUSTER_DIR is left alone. Each gets SIGTERM, then
 # SIGKILL after a grace period.
 set -euo pipefail
 
@@ -49,7 +50,7 @@ find_ours() {
         [ "$p" = "$$" ] && continue
         c="$(cmdline "$p")" || continue
         case "$c" in
-            "$BIN/kube-apiserver "* | "$BIN/kwok "*) echo "$p" ;;
+            "$BIN/kube-apiserver "*" --cert-dir=$STATE/"* | "$BIN/kwok "*"$STATE/"*) echo "$p" ;;
             *etcd\ *" --data-dir=$STATE/etcd "*) echo "$p" ;;
         esac
     done

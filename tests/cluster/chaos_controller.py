@@ -51,6 +51,8 @@ from typing import Any
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
+from chaosrunner.adapters.chaosmesh.permissions import CHAOS_PLURALS
+
 GROUP = "chaos-mesh.org"
 VERSION = "v1alpha1"
 FINALIZER = "chaos-mesh/records"
@@ -62,15 +64,7 @@ INJECTED = "Injected"
 NOT_INJECTED = "Not Injected"
 
 #: kind -> plural, for the namespaced kinds the controller watches.
-KINDS: dict[str, str] = {
-    "NetworkChaos": "networkchaos",
-    "PodChaos": "podchaos",
-    "StressChaos": "stresschaos",
-    "HTTPChaos": "httpchaos",
-    "IOChaos": "iochaos",
-    "TimeChaos": "timechaos",
-    "DNSChaos": "dnschaos",
-}
+KINDS: dict[str, str] = dict(CHAOS_PLURALS)
 _CONTAINER_KINDS = frozenset({"StressChaos", "IOChaos", "TimeChaos", "DNSChaos"})
 _ONE_SHOT = frozenset({"pod-kill", "container-kill"})
 

@@ -20,7 +20,7 @@ from tests.cluster.kit import fresh_namespace, require_cluster
 
 KUBECONFIG = require_cluster()
 
-from kubernetes import client, config, watch  # noqa: E402
+from kubernetes import client, watch  # noqa: E402
 
 from chaosrunner.adapters.chaosmesh import render  # noqa: E402
 from tests.cluster.chaos_controller import (  # noqa: E402
@@ -41,30 +41,6 @@ from tests.unit.chaosmesh.builders import RUN_ID, planned  # noqa: E402
 pytestmark = pytest.mark.cluster
 
 TIMEOUT = 15
-
-
-@pytest.fixture(scope="module")
-def api_client() -> Iterator[client.ApiClient]:
-    api = config.new_client_from_config(config_file=str(KUBECONFIG))
-    try:
-        client.VersionApi(api).get_code(_request_timeout=5)
-    except Exception as exc:
-        pytest.fail(
-            f"{KUBECONFIG} exists but the API server does not answer ({exc}); "
-            "run scripts/cluster-up.sh, or scripts/cluster-down.sh to remove it"
-        )
-    yield api
-    api.close()
-
-
-@pytest.fixture(scope="module")
-def core(api_client: client.ApiClient) -> client.CoreV1Api:
-    return client.CoreV1Api(api_client)
-
-
-@pytest.fixture(scope="module")
-def custom(api_client: client.ApiClient) -> client.CustomObjectsApi:
-    return client.CustomObjectsApi(api_client)
 
 
 @pytest.fixture(scope="module")

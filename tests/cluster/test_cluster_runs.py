@@ -21,7 +21,7 @@ from tests.cluster.kit import fresh_namespace, require_cluster
 
 KUBECONFIG = require_cluster()
 
-from kubernetes import client, config  # noqa: E402
+from kubernetes import client  # noqa: E402
 from promlab import PromLab  # noqa: E402
 
 from chaosrunner.adapters.chaosmesh import cleanup  # noqa: E402
@@ -35,13 +35,6 @@ pytestmark = pytest.mark.cluster
 HERE = Path(__file__).resolve().parent / "experiments"
 LOSS = str(HERE / "cluster-loss.yaml")
 PODS = {"redis-0": {"app": "redis"}, "redis-1": {"app": "redis"}}
-
-
-@pytest.fixture(scope="module")
-def core() -> Iterator[client.CoreV1Api]:
-    api = config.new_client_from_config(config_file=str(KUBECONFIG))
-    yield client.CoreV1Api(api)
-    api.close()
 
 
 @pytest.fixture(scope="module")

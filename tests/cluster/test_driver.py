@@ -20,7 +20,7 @@ from tests.cluster.kit import ensure_pods, fresh_namespace, require_cluster
 
 KUBECONFIG = require_cluster()
 
-from kubernetes import client, config  # noqa: E402
+from kubernetes import client  # noqa: E402
 
 from chaosrunner.adapters.chaosmesh import cleanup, meta  # noqa: E402
 from chaosrunner.adapters.chaosmesh.driver import ChaosMeshDriver, ClusterOptions  # noqa: E402
@@ -50,20 +50,6 @@ def _first_of_each_kind() -> dict[str, dict[str, Any]]:
 
 #: One fault of every kind the driver creates as an object, as the unit render tests write it.
 KINDS = _first_of_each_kind()
-
-
-@pytest.fixture(scope="module")
-def core() -> Iterator[client.CoreV1Api]:
-    api = config.new_client_from_config(config_file=str(KUBECONFIG))
-    yield client.CoreV1Api(api)
-    api.close()
-
-
-@pytest.fixture(scope="module")
-def custom() -> Iterator[client.CustomObjectsApi]:
-    api = config.new_client_from_config(config_file=str(KUBECONFIG))
-    yield client.CustomObjectsApi(api)
-    api.close()
 
 
 PODS = {f"redis-{i}": {"app": "redis"} for i in range(3)} | {"web-0": {"app": "web"}}
@@ -203,17 +189,22 @@ def test_a_second_create_of_the_same_fault_is_a_409_never_a_reuse(
     assert _left(custom, namespace, run.run_id) == []
 
 
-def test_injection_never_confirmed_reports_why_and_removal_still_works(
-    namespace: str, controller: FakeChaosController, custom: client.CustomObjectsApi
-) -> None:
+def _misbehaving(namespace: str, how: str) -> tuple[Plan, ChaosMeshDriver, RunInfo]:
+    """A loss fault the test controller is told (by annotation) to mishandle."""
     manifest = {
         "apiVersion": "chaos-mesh.org/v1alpha1",
         "kind": "NetworkChaos",
-        "metadata": {"annotations": {MISBEHAVE: "never-inject"}},
+        "metadata": {"annotations": {MISBEHAVE: how}},
         "spec": {"action": "loss", "loss": {"loss": "10"}},
     }
     plan = _plan(namespace, {"type": "raw-manifest", "params": {"manifest": manifest}})
-    driver, run = _driver(plan, namespace)
+    return (plan, *_driver(plan, namespace))
+
+
+def test_injection_never_confirmed_reports_why_and_removal_still_works(
+    namespace: str, controller: FakeChaosController, custom: client.CustomObjectsApi
+) -> None:
+    plan, driver, run = _misbehaving(namespace, "never-inject")
     pf = plan.faults[0]
     try:
         handle = driver.inject(pf, run)
@@ -231,14 +222,7 @@ def test_injection_never_confirmed_reports_why_and_removal_still_works(
 def test_a_stuck_finalizer_is_forced_and_the_removal_says_so(
     namespace: str, controller: FakeChaosController, custom: client.CustomObjectsApi
 ) -> None:
-    manifest = {
-        "apiVersion": "chaos-mesh.org/v1alpha1",
-        "kind": "NetworkChaos",
-        "metadata": {"annotations": {MISBEHAVE: "hold-finalizer"}},
-        "spec": {"action": "loss", "loss": {"loss": "10"}},
-    }
-    plan = _plan(namespace, {"type": "raw-manifest", "params": {"manifest": manifest}})
-    driver, run = _driver(plan, namespace)
+    plan, driver, run = _misbehaving(namespace, "hold-finalizer")
     pf = plan.faults[0]
     try:
         handle = driver.inject(pf, run)

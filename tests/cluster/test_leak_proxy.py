@@ -31,13 +31,6 @@ pytestmark = pytest.mark.cluster
 HOOK = {"port": 8080, "path": "/debug/chaos/goroutine-leak"}
 
 
-@pytest.fixture(scope="module")
-def core() -> Iterator[client.CoreV1Api]:
-    api = config.new_client_from_config(config_file=str(KUBECONFIG))
-    yield client.CoreV1Api(api)
-    api.close()
-
-
 @pytest.fixture
 def pods(core: client.CoreV1Api) -> Iterator[list[LeakPod]]:
     ns = f"cr-leak-{uuid.uuid4().hex[:8]}"

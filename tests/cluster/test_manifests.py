@@ -22,7 +22,6 @@ Namespaces never finish terminating there, so they are created with unique names
 from __future__ import annotations
 
 import json
-import os
 import re
 import uuid
 from collections.abc import Iterator, Mapping
@@ -32,19 +31,11 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-KUBECONFIG = Path(
-    os.environ.get("CHAOSRUNNER_KUBECONFIG") or ROOT / ".cache" / "cluster" / "kubeconfig"
-)
-if not KUBECONFIG.exists() and os.environ.get("CI") == "true":
-    pytest.fail(f"CI needs the test cluster: {KUBECONFIG} is absent", pytrace=False)
-if not KUBECONFIG.exists():
-    pytest.skip(
-        f"no test cluster: {KUBECONFIG} is absent (run scripts/cluster-up.sh)",
-        allow_module_level=True,
-    )
+from tests.cluster.kit import ROOT, require_cluster
 
-from kubernetes import client, config, dynamic  # noqa: E402
+KUBECONFIG = require_cluster()
+
+from kubernetes import client, dynamic  # noqa: E402
 from kubernetes.client.exceptions import ApiException  # noqa: E402
 
 from chaosrunner.adapters.chaosmesh.permissions import (  # noqa: E402
@@ -94,19 +85,8 @@ def _doc(file: str, kind: str, name: str | None = None) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def admin() -> Iterator[client.ApiClient]:
-    api_client: client.ApiClient = config.new_client_from_config(  # type: ignore[no-untyped-call]
-        config_file=str(KUBECONFIG)
-    )
-    try:
-        client.VersionApi(api_client).get_code(_request_timeout=5)
-    except Exception as exc:
-        pytest.fail(
-            f"{KUBECONFIG} exists but the API server does not answer ({exc}); "
-            "run scripts/cluster-up.sh, or scripts/cluster-down.sh to remove it"
-        )
-    yield api_client
-    api_client.close()  # type: ignore[no-untyped-call]
+def admin(api_client: client.ApiClient) -> client.ApiClient:
+    return api_client
 
 
 def _create_namespace(admin: client.ApiClient, name: str) -> str:

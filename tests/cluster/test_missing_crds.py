@@ -18,7 +18,7 @@ from tests.cluster.kit import ROOT, fresh_namespace, require_cluster
 
 KUBECONFIG = require_cluster()
 
-from kubernetes import client, config  # noqa: E402
+from kubernetes import client  # noqa: E402
 from promlab import PromLab  # noqa: E402
 
 from chaosrunner.adapters.kube.api import Connection, Kube, connect  # noqa: E402
@@ -29,13 +29,6 @@ pytestmark = pytest.mark.cluster
 
 DNS = str(HERE / "cluster-dns.yaml")
 CRDS = ROOT.parent / "shared" / "chaos-mesh" / "crds"
-
-
-@pytest.fixture(scope="module")
-def core() -> Iterator[client.CoreV1Api]:
-    api = config.new_client_from_config(config_file=str(KUBECONFIG))
-    yield client.CoreV1Api(api)
-    api.close()
 
 
 @pytest.fixture

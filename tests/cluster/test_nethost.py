@@ -27,7 +27,6 @@ from tests.cluster.kit import require_cluster
 
 KUBECONFIG = require_cluster()
 
-from kubernetes import client, config  # noqa: E402
 from kubernetes.client.exceptions import ApiException  # noqa: E402
 
 from tests.cluster import nethost  # noqa: E402
@@ -37,26 +36,6 @@ pytestmark = pytest.mark.cluster
 
 LABELS = {"app": "demo"}
 STATUS_KEYS = {"active", "held", "rate", "max", "runId", "startedAt", "expiresAt", "lastRelease"}
-
-
-@pytest.fixture(scope="module")
-def api_client() -> Iterator[Any]:
-    new_client: Any = config.new_client_from_config  # untyped in the client
-    api = new_client(config_file=str(KUBECONFIG))
-    try:
-        client.VersionApi(api).get_code(_request_timeout=5)
-    except Exception as exc:
-        pytest.fail(
-            f"{KUBECONFIG} exists but the API server does not answer ({exc}); "
-            "run scripts/cluster-up.sh, or scripts/cluster-down.sh to remove it"
-        )
-    yield api
-    api.close()
-
-
-@pytest.fixture(scope="module")
-def core(api_client: Any) -> Any:
-    return client.CoreV1Api(api_client)
 
 
 @pytest.fixture(scope="module")

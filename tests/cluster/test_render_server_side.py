@@ -11,25 +11,18 @@ server does not answer.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-KUBECONFIG = ROOT / ".cache" / "cluster" / "kubeconfig"
-if not KUBECONFIG.exists() and os.environ.get("CI") == "true":
-    pytest.fail(f"CI needs the test cluster: {KUBECONFIG} is absent", pytrace=False)
-if not KUBECONFIG.exists():
-    pytest.skip(
-        f"no test cluster: {KUBECONFIG} is absent (run scripts/cluster-up.sh)",
-        allow_module_level=True,
-    )
+from tests.cluster.kit import require_cluster
 
-from kubernetes import client, config  # noqa: E402
+KUBECONFIG = require_cluster()
+
+from kubernetes import client  # noqa: E402
 from kubernetes.client.exceptions import ApiException  # noqa: E402
 
 from chaosrunner.adapters.chaosmesh import render, to_yaml  # noqa: E402
@@ -45,22 +38,13 @@ PODS = {"namespace": NAMESPACE, "labelSelector": {"app": "redis"}, "mode": "all"
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[client.CustomObjectsApi]:
-    api_client = config.new_client_from_config(config_file=str(KUBECONFIG))
-    try:
-        client.VersionApi(api_client).get_code(_request_timeout=5)
-    except Exception as exc:
-        pytest.fail(
-            f"{KUBECONFIG} exists but the API server does not answer ({exc}); "
-            "run scripts/cluster-up.sh, or scripts/cluster-down.sh to remove it"
-        )
+def api(core: client.CoreV1Api, custom: client.CustomObjectsApi) -> client.CustomObjectsApi:
     try:  # namespaces never finish terminating on this control plane: create once, keep
-        client.CoreV1Api(api_client).create_namespace({"metadata": {"name": NAMESPACE}})
+        core.create_namespace({"metadata": {"name": NAMESPACE}})
     except ApiException as exc:
         if exc.status != 409:
             raise
-    yield client.CustomObjectsApi(api_client)
-    api_client.close()
+    return custom
 
 
 def _plural(kind: str) -> str:

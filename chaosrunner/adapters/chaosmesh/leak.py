@@ -15,13 +15,12 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import structlog
 
 from chaosrunner.adapters.chaosmesh.preflight import Selection
-from chaosrunner.adapters.kube.api import Kube
+from chaosrunner.adapters.kube.api import Kube, parse_time
 from chaosrunner.core.errors import ApiError, InjectionError
 from chaosrunner.core.journal import TargetRecord
 
@@ -48,16 +47,14 @@ class Hook:
 def select_pods(kube: Kube, sel: Selection) -> list[tuple[str, str]]:
     """The (namespace, pod) pairs this selection hits: Running pods, by name, as many as the
     mode allows (chaosrunner picks deterministically where Chaos Mesh would pick at random)."""
-    labels = ",".join(f"{k}={v}" for k, v in sel.labels)
-    fields = ",".join(f"{k}={v}" for k, v in sel.fields)
     found: list[tuple[str, str]] = []
     for ns in sel.namespaces:
         pods = kube.json(
             f"list pods in {ns}",
             kube.core.list_namespaced_pod,
             ns,
-            label_selector=labels,
-            field_selector=fields,
+            label_selector=sel.label_selector,
+            field_selector=sel.field_selector,
         )
         found += [
             (ns, str(p["metadata"]["name"]))
@@ -117,15 +114,6 @@ def start(
         raise
 
 
-def _ts(value: object) -> float | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
 def confirm(
     kube: Kube, hook: Hook, pods: Sequence[tuple[str, str]], run_id: str, timeout: float
 ) -> tuple[tuple[TargetRecord, ...], str]:
@@ -144,7 +132,7 @@ def confirm(
                 continue
             if st.get("active") and st.get("runId") == run_id and int(st.get("held", 0)) > 0:
                 done[(ns, pod)] = TargetRecord(
-                    f"{ns}/{pod}", _ts(st.get("startedAt")) or time.time()
+                    f"{ns}/{pod}", parse_time(st.get("startedAt")) or time.time()
                 )
             else:
                 held, active = st.get("held", 0), st.get("active")

@@ -16,14 +16,13 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import structlog
 
 from chaosrunner.adapters.chaosmesh.payloads import ChaosStatus, Record
 from chaosrunner.adapters.chaosmesh.permissions import CHAOS_GROUP, CHAOS_PLURALS, CHAOS_VERSION
-from chaosrunner.adapters.kube.api import Kube
+from chaosrunner.adapters.kube.api import Kube, parse_time
 from chaosrunner.core.errors import ApiError, InjectionError, RemovalError
 from chaosrunner.core.journal import TargetRecord
 
@@ -60,15 +59,6 @@ class Removed:
     gone: bool
     forced: bool
     detail: str
-
-
-def _timestamp(text: object) -> float | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def status_of(obj: Mapping[str, Any] | None) -> ChaosStatus:
@@ -108,7 +98,7 @@ def targets(
     out = []
     for rec in records(obj):
         applied = [
-            _timestamp(e.get("timestamp"))
+            parse_time(e.get("timestamp"))
             for e in rec.get("events") or []
             if e.get("operation") == "Apply" and e.get("type") == "Succeeded"
         ]

@@ -69,8 +69,16 @@ class Selection:
         )
 
     @property
+    def label_selector(self) -> str:
+        return ",".join(f"{k}={v}" for k, v in self.labels)
+
+    @property
+    def field_selector(self) -> str:
+        return ",".join(f"{k}={v}" for k, v in self.fields)
+
+    @property
     def text(self) -> str:
-        labels = ",".join(f"{k}={v}" for k, v in self.labels) or "any labels"
+        labels = self.label_selector or "any labels"
         fields = "".join(f", {k}={v}" for k, v in self.fields)
         return f"{labels}{fields} in {','.join(self.namespaces)}"
 
@@ -247,8 +255,7 @@ def check_selections(
     found: list[str] = []
     over: list[str] = []
     for s in selections:
-        labels = ",".join(f"{k}={v}" for k, v in s.labels)
-        fields = ",".join(f"{k}={v}" for k, v in s.fields)
+        labels, fields = s.label_selector, s.field_selector
         total = running = 0
         for ns in s.namespaces:
             key = (ns, labels, fields)

@@ -20,6 +20,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -84,6 +85,16 @@ def connect(conn: Connection) -> Kube:
     except (ConfigException, OSError, ValueError) as exc:
         raise DriverError(f"cannot load Kubernetes credentials ({conn.describe()}): {exc}") from exc
     return Kube(api_client, conn.describe())
+
+
+def parse_time(value: object) -> float | None:
+    """Epoch seconds of a Kubernetes timestamp (RFC 3339, ``Z``); None if absent or malformed."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def _status_body(exc: ApiException) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 
 from chaosrunner.adapters.chaosmesh import meta
-from chaosrunner.adapters.kube.api import Kube
+from chaosrunner.adapters.kube.api import Kube, parse_time
 from chaosrunner.core.errors import ApiError, PreflightError
 
 LEASE_NAME = "chaosrunner"
@@ -39,13 +39,6 @@ def _path(namespace: str) -> str:
 
 def _stamp(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse(value: Any) -> float | None:
-    if isinstance(value, str) and value:
-        text = value.replace("Z", "+00:00")
-        return datetime.fromisoformat(text).timestamp()
-    return None
 
 
 def _body(run_id: str, experiment: str, now: float, seconds: int) -> dict[str, Any]:
@@ -91,7 +84,7 @@ def acquire(
     )
     spec = current.get("spec", {})
     holder = str(spec.get("holderIdentity") or "")
-    renewed = _parse(spec.get("renewTime")) or _parse(spec.get("acquireTime")) or 0.0
+    renewed = parse_time(spec.get("renewTime")) or parse_time(spec.get("acquireTime")) or 0.0
     until = renewed + float(spec.get("leaseDurationSeconds") or 0)
     if holder and holder != run_id and until > now:
         left = int(until - now)
