@@ -22,7 +22,7 @@ from chaosrunner.adapters.chaosmesh import objects
 from chaosrunner.adapters.chaosmesh.preflight import Selection, check_namespaces
 from chaosrunner.adapters.kube import api as kube_api
 from chaosrunner.adapters.kube.api import Kube, RetryPolicy, api_error
-from chaosrunner.core.errors import ApiError
+from chaosrunner.core.errors import ApiError, DriverError
 
 pytestmark = pytest.mark.unit
 
@@ -249,10 +249,61 @@ def test_namespaces_need_an_explicit_allow_and_system_ones_the_command_line() ->
 
 
 def test_connect_reports_a_missing_kubeconfig_clearly(tmp_path: Any) -> None:
-    from chaosrunner.core.errors import DriverError
-
     missing = tmp_path / "nope"
     with pytest.raises(
         DriverError, match=f"cannot load Kubernetes credentials \\(kubeconfig {missing}"
     ):
         kube_api.connect(kube_api.Connection(str(missing)))
+
+
+def _kubeconfig(path: Any) -> Any:
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "a",
+        "clusters": [
+            {"name": "a", "cluster": {"server": "https://127.0.0.1:1111"}},
+            {"name": "b", "cluster": {"server": "https://127.0.0.1:2222"}},
+        ],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [
+            {"name": "a", "context": {"cluster": "a", "user": "u"}},
+            {"name": "b", "context": {"cluster": "b", "user": "u"}},
+        ],
+    }
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_connect_uses_the_kubeconfig_and_the_context_asked_for(tmp_path: Any) -> None:
+    path = _kubeconfig(tmp_path / "kubeconfig")
+    current = kube_api.connect(kube_api.Connection(str(path)))
+    chosen = kube_api.connect(kube_api.Connection(str(path), "b"))
+    try:
+        assert current.api_client.configuration.host == "https://127.0.0.1:1111"
+        assert chosen.api_client.configuration.host == "https://127.0.0.1:2222"
+        assert chosen.where == f"kubeconfig {path}, context b"
+    finally:
+        current.close()
+        chosen.close()
+    with pytest.raises(DriverError, match="context nope"):
+        kube_api.connect(kube_api.Connection(str(path), "nope"))
+
+
+def test_connect_falls_back_to_the_pods_service_account_in_a_cluster(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+
+    def in_cluster(client_configuration: client.Configuration) -> None:
+        client_configuration.host = "https://127.0.0.1:443"
+
+    monkeypatch.setattr(kube_api.config, "load_incluster_config", in_cluster)
+    kube = kube_api.connect(kube_api.Connection())
+    try:
+        assert kube.where == "in-cluster service account"
+        assert kube.api_client.configuration.host == "https://127.0.0.1:443"
+    finally:
+        kube.close()
