@@ -478,19 +478,22 @@ class _Builder:
                 )
                 continue
             binding = _get(targets, target, "bindings", env)
-            need = kind.requires[driver]
+            required = kind.requires[driver]
+            needs = (required,) if isinstance(required, str) else required
             if not isinstance(binding, Mapping):
                 self.doc.problem(
                     (*path, "target"),
                     f"target {target!r} has no binding for environment {env!r}; "
-                    f"expected spec.targets.{target}.bindings.{env}.{need}",
+                    f"expected spec.targets.{target}.bindings.{env}.{needs[0]}",
                 )
-            elif need not in binding:
-                self.doc.problem(
-                    (*path, "target"),
-                    f"fault type {kind.name!r} needs target {target!r} bound with {need!r} "
-                    f"in environment {env!r}; it has: {', '.join(binding) or 'nothing'}",
-                )
+                continue
+            for need in needs:
+                if need not in binding:
+                    self.doc.problem(
+                        (*path, "target"),
+                        f"fault type {kind.name!r} needs target {target!r} bound with {need!r} "
+                        f"in environment {env!r}; it has: {', '.join(binding) or 'nothing'}",
+                    )
 
     # -- construction ---------------------------------------------------------------------
 

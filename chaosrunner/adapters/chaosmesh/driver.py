@@ -33,6 +33,7 @@ from chaosrunner.core.ports import Confirmation, Handle, Removal, RunInfo
 log = structlog.get_logger("chaosrunner.chaosmesh")
 FINALIZER_TIMEOUT = 30.0
 LEASE_SLACK = 120.0
+CONFIRM_ALLOWANCE = 30.0
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,11 @@ class ChaosMeshDriver:
 
     def _lock(self, kube: Kube, namespaces: Sequence[str], run: RunInfo) -> CheckRecord:
         s = self.experiment.schedule
+        # The whole planned run, plus what confirming and removing each fault may take: the
+        # Lease is not renewed, so it must outlast the run it guards.
+        per_fault = CONFIRM_ALLOWANCE + self.options.finalizer_timeout * 2
         seconds = s.baseline + s.blast + s.recovery + s.expiry_margin + LEASE_SLACK
+        seconds += per_fault * len(self.experiment.faults)
         where = self.settings.get("leaseNamespace")
         wanted = [str(where)] if where else list(namespaces)
         try:

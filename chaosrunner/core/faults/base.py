@@ -24,7 +24,7 @@ class FaultKind:
     name: str
     summary: str
     params: Mapping[str, Any]
-    requires: Mapping[DriverKind, str]
+    requires: Mapping[DriverKind, str | tuple[str, ...]]  # the binding part(s) each driver needs
     one_shot: bool = False
     check: Check = field(default=_no_check)
 

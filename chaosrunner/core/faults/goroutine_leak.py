@@ -23,5 +23,5 @@ KIND = FaultKind(
         },
         ("rate",),
     ),
-    requires={DriverKind.LOCAL: "hook", DriverKind.CHAOS_MESH: "hook"},
+    requires={DriverKind.LOCAL: "hook", DriverKind.CHAOS_MESH: ("pods", "hook")},
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
 from chaosrunner.core import validate
 from tests.unit.chaosmesh.builders import experiment_text
@@ -119,3 +120,16 @@ def test_cluster_only_kinds_are_refused_in_the_lab() -> None:
 )
 def test_the_same_fields_used_right_are_accepted(body: dict[str, Any]) -> None:
     assert validate.check(experiment_text([{"name": "f", **body}]), "exp.yaml", environ={}) == []
+
+
+@pytest.mark.parametrize(("drop", "says"), [("pods", "'pods'"), ("hook", "'hook'")])
+def test_a_cluster_goroutine_leak_needs_both_the_pods_and_the_hook(drop: str, says: str) -> None:
+    text = experiment_text(
+        [{"name": "l", "type": "goroutine-leak", "params": {"rate": 5}}],
+        extra_parts={"hook": {"port": 8080, "path": "/debug/chaos/goroutine-leak"}},
+    )
+    doc = yaml.safe_load(text)
+    del doc["spec"]["targets"]["redis"]["bindings"]["cluster"][drop]
+    problems = validate.check(yaml.safe_dump(doc), "exp.yaml", env="cluster", environ={})
+    assert [p.path for p in problems] == ["spec.faults[0].target"]
+    assert f"needs target 'redis' bound with {says} in environment 'cluster'" in problems[0].message
