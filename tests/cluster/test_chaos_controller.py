@@ -88,13 +88,22 @@ def _wait(
     obj: Mapping[str, Any],
     until: Callable[[str, dict[str, Any]], bool],
 ) -> dict[str, Any]:
-    """Watch one object until ``until(event_type, object)``; returns that object."""
+    """Watch one object until ``until(event_type, object)``; returns that object.
+
+    Lists first and watches from the list's version: an object that is already gone (or
+    already there) is seen at once, and no change between list and watch is missed.
+    """
     meta = obj["metadata"]
+    args = (GROUP, VERSION, meta["namespace"], KINDS[obj["kind"]])
+    selector = f"metadata.name={meta['name']}"
+    listing = custom.list_namespaced_custom_object(*args, field_selector=selector)
+    for item in listing["items"] or [None]:
+        if until("DELETED", {}) if item is None else until("ADDED", item):
+            return dict(item or {})
     w = watch.Watch()
     for event in w.stream(
-        custom.list_namespaced_custom_object, GROUP, VERSION, meta["namespace"],
-        KINDS[obj["kind"]], field_selector=f"metadata.name={meta['name']}",
-        timeout_seconds=TIMEOUT,
+        custom.list_namespaced_custom_object, *args, field_selector=selector,
+        resource_version=listing["metadata"]["resourceVersion"], timeout_seconds=TIMEOUT,
     ):  # fmt: skip
         if until(event["type"], event["object"]):
             w.stop()
