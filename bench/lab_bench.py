@@ -44,7 +44,22 @@ def first_breach(prom: str, start: float, end: float, floor: float) -> float | N
     return None
 
 
+def wait_steady(prom: str, timeout: float = 90.0) -> None:
+    """Until availability over the guard's window is at least 99.5 %: a lab that has just come
+    up still has its start-up errors in the window, and the guardrail would refuse the run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        query = urllib.parse.urlencode({"query": GUARD})
+        with urllib.request.urlopen(f"{prom}/api/v1/query?{query}", timeout=10) as r:
+            result = json.load(r)["data"]["result"]
+        if result and float(result[0]["value"][1]) >= 0.995:
+            return
+        time.sleep(1)
+    raise SystemExit(f"the bench lab did not reach 99.5% availability in {timeout:.0f} s")
+
+
 def one_run(state: Path, out: Path, ports: LabPorts) -> tuple[float | None, float]:
+    wait_steady(ports.prometheus_url)
     started = time.time()
     subprocess.run(
         [
