@@ -91,6 +91,9 @@ class ChaosMeshDriver:
         spec = selection(pods, "default", f"fault {pf.fault.name!r}")
         return checks.Selection.of(pf.fault.name, "leak hook", spec, "default")
 
+    def _hook(self, pf: PlannedFault) -> leak.Hook:
+        return leak.Hook.of(self.experiment.binding(pf.fault.target).part("hook"))
+
     def preflight(self, plan: Plan, run: RunInfo) -> Sequence[CheckRecord]:
         self.run_id = run.run_id
         try:
@@ -155,7 +158,7 @@ class ChaosMeshDriver:
     def describe(self, fault: PlannedFault, run: RunInfo) -> str:
         if fault.kind.name in NOT_OBJECTS:
             sel = self._leak_selection(fault)
-            hook = leak.Hook.of(self.experiment.binding(fault.fault.target).part("hook"))
+            hook = self._hook(fault)
             return (
                 f"{fault.fault.name}: start a goroutine leak ({fault.fault.params['rate']}/s) "
                 f"through the pod proxy {hook.port}{hook.path} on {sel.text} (mode {sel.mode}); "
@@ -179,7 +182,7 @@ class ChaosMeshDriver:
         expires = now + fault.expiry
         if fault.kind.name in NOT_OBJECTS:
             sel = self._leak_selection(fault)
-            hook = leak.Hook.of(self.experiment.binding(fault.fault.target).part("hook"))
+            hook = self._hook(fault)
             pods = leak.select_pods(kube, sel)
             if not pods:
                 raise InjectionError(f"fault {fault.fault.name!r}: no Running pod for {sel.text}")
@@ -223,8 +226,6 @@ class ChaosMeshDriver:
             return Removal(time.time(), not failed, "; ".join(failed))
         ref = objects.Ref.from_dict(handle.details["object"])
         removed = objects.delete(kube, ref, timeout, self.options.finalizer_timeout)
-        if removed.forced:
-            log.warning("finalizer forced", object=ref.text, detail=removed.detail)
         return Removal(time.time(), removed.gone, removed.detail)
 
     def close(self) -> None:
@@ -250,4 +251,4 @@ class ChaosMeshDriver:
 
 
 def _pods(handle: Handle) -> list[tuple[str, str]]:
-    return [(p.split("/", 1)[0], p.split("/", 1)[1]) for p in handle.details["pods"]]
+    return [(ns, pod) for ns, _, pod in (p.partition("/") for p in handle.details["pods"])]

@@ -19,7 +19,7 @@ from typing import Any
 
 import structlog
 
-from chaosrunner.adapters.chaosmesh.preflight import Selection
+from chaosrunner.adapters.chaosmesh.preflight import Selection, list_pods, running
 from chaosrunner.adapters.kube.api import Kube, parse_time
 from chaosrunner.core.errors import ApiError, InjectionError
 from chaosrunner.core.journal import TargetRecord
@@ -47,22 +47,12 @@ class Hook:
 def select_pods(kube: Kube, sel: Selection) -> list[tuple[str, str]]:
     """The (namespace, pod) pairs this selection hits: Running pods, by name, as many as the
     mode allows (chaosrunner picks deterministically where Chaos Mesh would pick at random)."""
-    found: list[tuple[str, str]] = []
-    for ns in sel.namespaces:
-        pods = kube.json(
-            f"list pods in {ns}",
-            kube.core.list_namespaced_pod,
-            ns,
-            label_selector=sel.label_selector,
-            field_selector=sel.field_selector,
-        )
-        found += [
-            (ns, str(p["metadata"]["name"]))
-            for p in pods.get("items", [])
-            if p.get("status", {}).get("phase") == "Running"
-            and not p["metadata"].get("deletionTimestamp")
-        ]
-    found.sort()
+    found = sorted(
+        (ns, str(pod["metadata"]["name"]))
+        for ns in sel.namespaces
+        for pod in list_pods(kube, ns, sel.label_selector, sel.field_selector)
+        if running(pod)
+    )
     return found[: sel.affected(len(found))]
 
 

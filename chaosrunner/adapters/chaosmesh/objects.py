@@ -105,7 +105,8 @@ def targets(
         when = max((t for t in applied if t is not None), default=None)
         if when is None and rec.get("phase") == "Injected":
             when = fallback
-        out.append(TargetRecord(str(rec.get("id", "?")), max(when, not_before) if when else when))
+        at = max(when, not_before) if when is not None else None
+        out.append(TargetRecord(str(rec.get("id", "?")), at))
     return tuple(out)
 
 
@@ -177,8 +178,16 @@ def _ours(obj: Mapping[str, Any], ref: Ref) -> bool:
     return not ref.uid or obj.get("metadata", {}).get("uid") == ref.uid
 
 
-def _gone(ref: Ref) -> Any:
-    return lambda obj: obj is None or not _ours(obj, ref)
+def _wait_gone(kube: Kube, ref: Ref, seconds: float) -> tuple[dict[str, Any] | None, bool]:
+    """Until the object (this one, by uid) is gone: a namesake created since does not count."""
+    return kube.watch_one(
+        f"watch {ref.text} go",
+        kube.custom.list_namespaced_custom_object,
+        _args(ref),
+        ref.name,
+        lambda obj: obj is None or not _ours(obj, ref),
+        seconds,
+    )
 
 
 def delete(kube: Kube, ref: Ref, timeout: float, finalizer_timeout: float) -> Removed:
@@ -197,10 +206,7 @@ def delete(kube: Kube, ref: Ref, timeout: float, finalizer_timeout: float) -> Re
             return Removed(True, False, "")
         raise RemovalError(str(exc)) from exc
     first = min(timeout, finalizer_timeout)
-    obj, gone = kube.watch_one(
-        f"watch {ref.text} go", kube.custom.list_namespaced_custom_object, _args(ref), ref.name,
-        _gone(ref), first,
-    )  # fmt: skip
+    obj, gone = _wait_gone(kube, ref, first)
     if gone:
         return Removed(True, False, "")
     held = ", ".join((obj or {}).get("metadata", {}).get("finalizers") or []) or "none"
@@ -227,8 +233,5 @@ def delete(kube: Kube, ref: Ref, timeout: float, finalizer_timeout: float) -> Re
         f"{CLEAN_FINALIZER}={FORCED}: Chaos Mesh may not have recovered every target"
     )
     left = max(1.0, timeout - (time.monotonic() - started))
-    _, gone = kube.watch_one(
-        f"watch {ref.text} go", kube.custom.list_namespaced_custom_object, _args(ref), ref.name,
-        _gone(ref), left,
-    )  # fmt: skip
+    _, gone = _wait_gone(kube, ref, left)
     return Removed(gone, True, detail if gone else f"{detail}; still present after {left:.0f}s")

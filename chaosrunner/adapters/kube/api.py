@@ -157,10 +157,7 @@ class Kube:
     def call(
         self, what: str, fn: Callable[..., T], *args: Any, safe: bool = True, **kwargs: Any
     ) -> T:
-        if kwargs.get("_request_timeout", REQUEST_TIMEOUT) is None:
-            kwargs.pop("_request_timeout")
-        else:
-            kwargs.setdefault("_request_timeout", REQUEST_TIMEOUT)
+        kwargs.setdefault("_request_timeout", REQUEST_TIMEOUT)
         for attempt in range(self.retry.attempts):
             last = attempt == self.retry.attempts - 1
             try:
@@ -187,7 +184,7 @@ class Kube:
     def raw(self, what: str, method: str, path: str, *, body: Any = None, safe: bool = True) -> Any:
         """A call to a path the typed APIs do not cover well (discovery, pod proxy): JSON back."""
 
-        def go() -> Any:
+        def go(_request_timeout: float) -> Any:
             verb, url, headers, payload, _ = self.api_client.param_serialize(
                 method=method,
                 resource_path=path,
@@ -196,14 +193,14 @@ class Kube:
                 auth_settings=["BearerToken"],
             )
             resp = self.api_client.call_api(
-                verb, url, header_params=headers, body=payload, _request_timeout=REQUEST_TIMEOUT
+                verb, url, header_params=headers, body=payload, _request_timeout=_request_timeout
             )
             resp.read()  # type: ignore[no-untyped-call]
             if not 200 <= resp.status < 300:
                 raise ApiException(http_resp=resp)
             return json.loads(resp.data or b"null")
 
-        return self.call(what, go, safe=safe, _request_timeout=None)
+        return self.call(what, go, safe=safe)
 
     def watch_one(
         self,
