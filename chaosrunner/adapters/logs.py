@@ -22,13 +22,15 @@ def set_secrets(redactor: Redactor) -> None:
     _redactor = redactor
 
 
+def redact(text: str) -> str:
+    """Mask the run's secrets in ``text`` (for lines written outside the log pipeline)."""
+    return _redactor.text(text)
+
+
 def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     if _redactor:
         for key, value in event.items():
-            if isinstance(value, str):
-                event[key] = _redactor.text(value)
-            elif isinstance(value, list | tuple):
-                event[key] = [_redactor.text(v) if isinstance(v, str) else v for v in value]
+            event[key] = _redactor.value(value)  # nested too: a dict field may hold a secret
     return event
 
 

@@ -4,16 +4,25 @@ Imports are lazy so that ``chaosrunner --help`` stays fast (the Kubernetes and P
 clients, structlog and rich each cost tens to hundreds of milliseconds to import). Exit codes are
 a contract CI gates depend on: 0 PASSED, 1 FAILED, 2 ABORTED, 3 INCONCLUSIVE, 4 ERROR (invalid
 input, failed preflight, usage errors: nothing was injected).
+
+Nothing escapes as a traceback: an unexpected exception in any command is exit 4 with one line
+on stderr (the traceback only with ``-v``), because Python's own exit code for it, 1, reads as
+FAILED to a CI gate. A reader that closes stdout early (``| head``) ends output quietly; the
+command still finishes and exits with its own code (see ``streams``). Ctrl-C outside a run's
+signal handling exits 130, the shell's code for SIGINT, with one line and no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 EXIT_ERROR = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a process ended by Ctrl-C
+_MAX_MESSAGE = 500
 
 _EPILOG = """\
 exit codes:
@@ -21,7 +30,8 @@ exit codes:
   1  FAILED        a hypothesis was violated in the blast window, or no recovery in time
   2  ABORTED       a guardrail fired or the run was interrupted; faults were removed early
   3  INCONCLUSIVE  missing evidence: a fault never confirmed, an SLI without data, probe errors
-  4  ERROR         invalid input or failed preflight; nothing was injected
+  4  ERROR         invalid input, failed preflight, or an internal error (a crash);
+                   whatever was injected was rolled back
 
 examples:
   chaosrunner validate experiments/*.yaml
@@ -48,6 +58,15 @@ class _CommandParser(_Parser):
         _global_args(common, argparse.SUPPRESS)
         kwargs.setdefault("parents", [common])
         super().__init__(**kwargs)
+
+
+def _run_id(text: str) -> str:
+    from chaosrunner.core.runid import run_id_problem
+
+    problem = run_id_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _var(text: str) -> tuple[str, str]:
@@ -91,7 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="where journal.json, summary.md and junit.xml go "
         "(default chaosrunner-runs/NAME/RUN_ID)",
     )
-    run.add_argument("--run-id", help="use this run id (default: time-based and random)")
+    run.add_argument(
+        "--run-id",
+        type=_run_id,
+        help="use this run id (default: time-based and random); a Kubernetes label value: "
+        "letters, digits, '-', '_', '.', at most 63 characters",
+    )
     _cluster_args(run)
     run.add_argument(
         "--allow-namespace",
@@ -117,7 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("file", type=Path, help="the experiment YAML file")
     _env_args(render)
-    render.add_argument("--run-id", default="render", help="the run id to label objects with")
+    render.add_argument(
+        "--run-id", type=_run_id, default="render", help="the run id to label objects with"
+    )
 
     lab = sub.add_parser(
         "lab",
@@ -137,6 +163,22 @@ def build_parser() -> argparse.ArgumentParser:
         "resilient (serve cached values when Redis fails), no-timeout (waits forever)",
     )
     up.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for health")
+    up.add_argument(
+        "--port-base",
+        type=int,
+        default=None,
+        metavar="N",
+        help="listen on N..N+5 (redis, proxy, toxiproxy, demo, loadgen, prometheus) instead of "
+        "the default ports; `run --env lab` finds them by itself",
+    )
+    up.add_argument(
+        "--restart-delay",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds before a part that died is restarted, doubling while it keeps dying "
+        "(default 5, about how long Kubernetes takes to bring a killed pod back)",
+    )
     lab_sub.add_parser("down", help="stop every lab process")
     lab_sub.add_parser("status", help="show each part's health; exit 0 only if all are healthy")
 
@@ -149,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         "not be removed.",
     )
     who = clean.add_mutually_exclusive_group(required=True)
-    who.add_argument("--run-id", help="only this run's faults")
+    who.add_argument("--run-id", type=_run_id, help="only this run's faults")
     who.add_argument("--all", action="store_true", help="every fault chaosrunner left")
     clean.add_argument(
         "--namespace", metavar="NS", help="also clean the cluster, in this namespace only"
@@ -194,22 +236,77 @@ def _env_args(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from chaosrunner.cli.streams import QuietStreams
+
+    streams = QuietStreams.install()
     try:
-        args = build_parser().parse_args(argv)
-    except UsageError as exc:
-        sys.stderr.write(f"{exc}\n")
-        return EXIT_ERROR
-    if args.version:
-        from chaosrunner import __version__
+        return _main(sys.argv[1:] if argv is None else argv)
+    finally:
+        streams.restore()
 
-        sys.stdout.write(f"chaosrunner {__version__}\n")
-        return 0
-    if args.command is None:
-        build_parser().print_help()
-        return EXIT_ERROR
-    from chaosrunner.cli import commands
 
-    return commands.dispatch(args)
+def _main(argv: list[str]) -> int:
+    verbose = _verbosity(argv)
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except UsageError as exc:
+            sys.stderr.write(f"{exc}\n")
+            return EXIT_ERROR
+        verbose = args.verbose or 0
+        if args.version:
+            from chaosrunner import __version__
+
+            sys.stdout.write(f"chaosrunner {__version__}\n")
+            return 0
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_ERROR
+        from chaosrunner.cli import commands
+
+        return commands.dispatch(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("chaosrunner: interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the one place every unexpected exception ends
+        return internal_error(exc, verbose)
+
+
+def _verbosity(argv: list[str]) -> int:
+    """``-v`` as given, read before parsing: a crash while parsing still honours it."""
+    count = 0
+    for arg in argv:
+        if arg == "--":
+            break
+        if arg == "--verbose":
+            count += 1
+        elif len(arg) > 1 and arg[0] == "-" and set(arg[1:]) == {"v"}:
+            count += len(arg) - 1
+    return count
+
+
+def internal_error(exc: BaseException, verbose: int) -> int:
+    """Report an unexpected exception: one line, the traceback only with ``-v``; exit 4."""
+    redact = _redactor()
+    if verbose:
+        import traceback
+
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+    message = " ".join(str(exc).split())
+    if len(message) > _MAX_MESSAGE:
+        message = message[:_MAX_MESSAGE] + "..."
+    what = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    hint = "" if verbose else " (run with -v for the traceback)"
+    sys.stderr.write(redact(f"chaosrunner: internal error: {what}{hint}") + "\n")
+    return EXIT_ERROR
+
+
+def _redactor() -> Callable[[str], str]:
+    try:
+        from chaosrunner.adapters.logs import redact
+    except Exception:  # noqa: BLE001 - reporting a crash must not crash
+        return lambda text: text
+    return redact
 
 
 if __name__ == "__main__":

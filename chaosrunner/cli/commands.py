@@ -1,21 +1,36 @@
-"""The CLI's commands: call the library, render through one progress view, map errors to codes."""
+"""The CLI's commands: call the library, render through one progress view, map errors to codes.
+
+Errors chaosrunner raises on purpose (:class:`ChaosRunnerError`) end here as exit 4 with their
+message; anything else goes on to ``main``, which reports it as an internal error (also 4). Once a
+run's verdict is in its journal, nothing that fails afterwards (a report, the progress view)
+changes its exit code: that is said on stderr instead.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import structlog
 
 from chaosrunner.adapters import logs
 from chaosrunner.adapters.progress import LiveProgress, NullProgress, PlainProgress
 from chaosrunner.core.errors import ChaosRunnerError, ExperimentError
 from chaosrunner.core.verdict import Verdict
 
+if TYPE_CHECKING:
+    from chaosrunner.runner.session import RunResult
+
 EXIT_ERROR = 4
+log = structlog.get_logger("chaosrunner.cli")
 
 
 def dispatch(args: argparse.Namespace) -> int:
     logs.configure(args.log_format, args.verbose)
+    _mask_secret_vars(args)
     try:
         match args.command:
             case "run":
@@ -36,9 +51,20 @@ def dispatch(args: argparse.Namespace) -> int:
         sys.stderr.write(f"{len(exc.problems)} problem(s); nothing was injected\n")
         return EXIT_ERROR
     except ChaosRunnerError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(logs.redact(f"error: {exc}") + "\n")
         return EXIT_ERROR
     raise AssertionError(args.command)
+
+
+def _mask_secret_vars(args: argparse.Namespace) -> None:
+    """Mask secret-named ``--var`` values from the start: a crash before the experiment is
+    loaded (and its declared secrets known) must not print one either."""
+    from chaosrunner.adapters.redact import Redactor
+    from chaosrunner.core.source import is_secret_name
+
+    secrets = [value for name, value in getattr(args, "var", []) if is_secret_name(name)]
+    if secrets:
+        logs.set_secrets(Redactor(secrets))
 
 
 def _progress(args: argparse.Namespace) -> LiveProgress | PlainProgress | NullProgress:
@@ -75,20 +101,44 @@ def _run(args: argparse.Namespace) -> int:
                 ),
             )
         finally:
-            progress.close()
+            _after_verdict("close the progress view", progress.close)
         view = PlainProgress(sys.stdout) if isinstance(progress, LiveProgress) else progress
-        decision = result.decision
-        if args.dry_run:
-            ok = decision.verdict is not Verdict.ERROR
-            view.message(
-                f"dry run: {'preflight passed; nothing was injected' if ok else 'preflight failed'}"
-                f" (journal: {result.output_dir / 'journal.json'})"
-            )
-            for reason in [] if ok else decision.reasons:
-                view.message(f"  - {reason}")
-            return 0 if ok else EXIT_ERROR
-        view.result(decision, [str(p) for p in result.outputs])
-        return decision.verdict.exit_code
+        _after_verdict("show the result", lambda: _show(view, result))
+        for problem in result.report_errors:
+            sys.stderr.write(logs.redact(f"chaosrunner: warning: {problem}") + "\n")
+        if result.journal_error:
+            sys.stderr.write(logs.redact(f"error: {result.journal_error}") + "\n")
+        return result.exit_code
+
+
+def _show(view: PlainProgress | NullProgress, result: RunResult) -> None:
+    decision = result.decision
+    if result.dry_run:
+        ok = result.preflight_passed
+        what = (
+            "preflight passed"
+            if ok
+            else "interrupted"
+            if decision.verdict is Verdict.ABORTED
+            else "preflight failed"
+        )
+        view.message(
+            f"dry run: {what}; nothing was injected"
+            f" (journal: {result.output_dir / 'journal.json'}; exit {result.exit_code})"
+        )
+        for reason in [] if ok else decision.reasons:
+            view.message(f"  - {reason}")
+        return
+    view.result(decision, [str(p) for p in result.outputs])
+
+
+def _after_verdict(what: str, action: Callable[[], None]) -> None:
+    """Run a step after the verdict was kept; its failure is logged, never an exit code."""
+    try:
+        action()
+    except Exception as exc:  # the verdict in the journal stands
+        log.warning(f"could not {what}", error=f"{type(exc).__name__}: {exc}")
+        log.info(f"could not {what}", exc_info=exc)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -155,7 +205,13 @@ def _lab(args: argparse.Namespace) -> int:
             running = lab.status()
             profile = args.profile or (running.profile if running.running else None) or "default"
             view.message(f"bringing the lab up with the demo's {profile!r} profile")
-            status = lab.up(profile=profile, timeout=args.timeout)
+            ports = None if args.port_base is None else lab.LabPorts.from_base(args.port_base)
+            status = lab.up(
+                profile=profile,
+                timeout=args.timeout,
+                ports=ports,
+                restart_delay=args.restart_delay,
+            )
         case "down":
             stopped = lab.down()
             for line in stopped or ["the lab was not running"]:
@@ -165,7 +221,8 @@ def _lab(args: argparse.Namespace) -> int:
             status = lab.status()
     view.message(
         f"lab {'healthy' if status.healthy else 'NOT healthy'}: profile "
-        f"{status.profile or '-'}, state in {status.state_dir}"
+        f"{status.profile or '-'}, restart delay {status.restart_delay:g}s, "
+        f"state in {status.state_dir}"
     )
     for c in status.components:
         mark = "ok  " if c.healthy else "DOWN"
