@@ -17,11 +17,14 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from chaosrunner.adapters.lab import LabPorts
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 # Its own ports: the bench must not collide with a user's lab or a test run's.
 BENCH_PORTS = LabPorts(
     redis=26379, proxy=26380, toxiproxy=28474, demo=28080, loadgen=28081, prometheus=29090
@@ -58,36 +61,33 @@ def wait_steady(prom: str, timeout: float = 90.0) -> None:
     raise SystemExit(f"the bench lab did not reach 99.5% availability in {timeout:.0f} s")
 
 
-def one_run(state: Path, out: Path, ports: LabPorts) -> tuple[float | None, float]:
-    wait_steady(ports.prometheus_url)
-    started = time.time()
+def run_chaosrunner(state: Path, out: Path, file: Path, *variables: str) -> dict[str, Any]:
+    """`chaosrunner run FILE` with ``--var`` for each of ``variables``; its journal.json."""
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "chaosrunner",
-            "run",
-            str(ROOT / "experiments/redis-timeout.yaml"),
-            "--output-dir",
-            str(out),
-            "--var",
-            "baseline=6s",
-            "--var",
-            "blast=60s",
-            "--var",
-            "availability_floor=0.9",
-            "--var",
-            "recovery=20s",
-            "--var",
-            f"LAB_PROMETHEUS_URL={ports.prometheus_url}",
-            "--var",
-            f"LAB_TOXIPROXY_URL={ports.toxiproxy_url}",
-        ],
+        [sys.executable, "-m", "chaosrunner", "run", str(file), "--output-dir", str(out)]
+        + [arg for v in variables for arg in ("--var", v)],
         env={**os.environ, "CHAOSRUNNER_STATE_DIR": str(state)},
         capture_output=True,
         check=False,
     )
-    journal = json.loads((out / "journal.json").read_text())
+    journal: dict[str, Any] = json.loads((out / "journal.json").read_text())
+    return journal
+
+
+def one_run(state: Path, out: Path, ports: LabPorts) -> tuple[float | None, float]:
+    wait_steady(ports.prometheus_url)
+    started = time.time()
+    journal = run_chaosrunner(
+        state,
+        out,
+        ROOT / "experiments/redis-timeout.yaml",
+        "baseline=6s",
+        "blast=60s",
+        "availability_floor=0.9",
+        "recovery=20s",
+        f"LAB_PROMETHEUS_URL={ports.prometheus_url}",
+        f"LAB_TOXIPROXY_URL={ports.toxiproxy_url}",
+    )
     if not journal["injections"]:
         reasons = "; ".join(journal["outcome"]["reasons"])
         raise SystemExit(
@@ -101,17 +101,25 @@ def one_run(state: Path, out: Path, ports: LabPorts) -> tuple[float | None, floa
     return reaction, to_confirmed
 
 
-def main() -> None:
+def in_lab(ports: LabPorts, body: Callable[[Path], T]) -> T:
+    """``body(state_dir)`` with a lab up on ``ports`` in a private state dir; down after."""
     from chaosrunner.adapters import lab
 
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp)
         os.environ["CHAOSRUNNER_STATE_DIR"] = str(state)
-        lab.up(timeout=120, ports=BENCH_PORTS)
+        lab.up(timeout=120, ports=ports)
         try:
-            figures = [one_run(state, state / f"run-{i}", BENCH_PORTS) for i in range(RUNS)]
+            return body(state)
         finally:
             lab.down()
+
+
+def main() -> None:
+    figures = in_lab(
+        BENCH_PORTS,
+        lambda state: [one_run(state, state / f"run-{i}", BENCH_PORTS) for i in range(RUNS)],
+    )
     reactions = [r for r, _ in figures if r is not None]
     confirms = [c for _, c in figures]
     if reactions:

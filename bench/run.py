@@ -34,6 +34,33 @@ def verdict_figure(repeats: int = 5) -> None:
     )
 
 
+def soak_figure(repeats: int = 3) -> None:
+    """The simulated day, ``repeats`` times (sub-millisecond p99s are noisy on a shared
+    machine): the median of each figure."""
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [PY, str(ROOT / "bench" / "soak_bench.py"), "24"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    data = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "verdict"}
+    ratio = statistics.median(r["last_p99_ms"] / r["first_p99_ms"] for r in runs)
+    print(
+        f"simulated 24 h run, 10 SLIs + 2 guardrails at 1 s ticks ({data['ticks']:,} ticks, "
+        f"real runner and journal writer): cost per tick first hour median "
+        f"{data['first_median_ms']:.3f} ms / p99 {data['first_p99_ms']:.3f} ms, last hour "
+        f"median {data['last_median_ms']:.3f} ms / p99 {data['last_p99_ms']:.3f} ms "
+        f"(last/first p99 {ratio:.2f}; target <= 1.5); peak RSS {data['run_peak_rss_mb']:.0f} MB "
+        f"during the run, {data['peak_rss_mb']:.0f} MB with the final journal.json "
+        f"({data['final_write_s']:.2f} s; target <= 300 MB); journal.jsonl "
+        f"{data['log_mb']:.0f} MB; wall time {data['wall_s']:.1f} s (n={repeats})"
+    )
+
+
 def help_figure(repeats: int = 21) -> None:
     exe = str(Path(PY).parent / "chaosrunner")
     times = []
@@ -53,11 +80,15 @@ def main() -> None:
         f"python {sys.version.split()[0]})"
     )
     verdict_figure()
+    soak_figure()
     help_figure()
-    extra = sorted((ROOT / "bench").glob("lab_bench.py")) + sorted(
-        (ROOT / "bench").glob("cluster_bench.py")
-    )
-    for script in extra:  # lab_bench.py, then cluster_bench.py (private cluster, up and down)
+    extra = [
+        ROOT / "bench" / name
+        for name in ("lab_bench.py", "slow_prom_bench.py", "cluster_bench.py")
+        if (ROOT / "bench" / name).exists()
+    ]
+    # the lab, the lab behind a slow Prometheus, then a private cluster (each up and down)
+    for script in extra:
         sys.stdout.flush()  # our lines first, also when stdout is a pipe
         subprocess.run([PY, str(script)], check=False, cwd=ROOT)
 

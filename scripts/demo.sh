@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `make demo`: bring the embedded lab up and run the redis-timeout game day against it.
 # The lab and Python environment are set up by the Makefile before this runs.
+# LAB_PORT_BASE=N puts the lab on ports N..N+5 instead of the defaults; the run finds it there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CR=.venv/bin/chaosrunner
 PROFILE="${PROFILE:-default}"
 
-$CR lab up --profile "$PROFILE"
+$CR lab up --profile "$PROFILE" ${LAB_PORT_BASE:+--port-base "$LAB_PORT_BASE"}
 echo
 echo "Running the game day: chaosrunner run experiments/redis-timeout.yaml"
 set +e

@@ -14,10 +14,17 @@ from typing import Any
 
 from chaosrunner.core import validate
 from chaosrunner.core.errors import InjectionError, RemovalError
-from chaosrunner.core.journal import CheckRecord, Journal, TargetRecord
+from chaosrunner.core.journal import (
+    CheckRecord,
+    Event,
+    Journal,
+    TargetRecord,
+    event_from_dict,
+    event_to_dict,
+)
 from chaosrunner.core.model import DriverKind, Experiment
 from chaosrunner.core.plan import Plan, PlannedFault
-from chaosrunner.core.ports import Confirmation, Handle, Reading, Removal, RunInfo
+from chaosrunner.core.ports import Confirmation, Handle, Reading, Removal, RunInfo, SliTick
 from chaosrunner.runner.stop import StopFlag
 
 BASE = """\
@@ -131,6 +138,13 @@ class FakeDriver:
     calls: list[str] = field(default_factory=list)
     active: set[str] = field(default_factory=set)
     closed: int = 0
+    #: The run's clock: a real driver stamps creation, confirmation and removal with the time
+    #: the runner's ticks use, and the verdict compares them (was a fault active on a tick?).
+    clock: FakeClock | None = None
+
+    def _now(self) -> float:
+        assert self.clock is not None, "FakeDriver.clock: give it the run's FakeClock"
+        return self.clock.now()
 
     def preflight(self, plan: Plan, run: RunInfo) -> Sequence[CheckRecord]:
         self.calls.append("preflight")
@@ -148,20 +162,22 @@ class FakeDriver:
         if self.inject_error:
             raise InjectionError(self.inject_error)
         self.active.add(fault.fault.name)
-        return Handle(fault.fault.name, 1.0, 2.0, {"fake": True})
+        now = self._now()
+        return Handle(fault.fault.name, now, now + fault.expiry, {"fake": True})
 
     def confirm(self, fault: PlannedFault, handle: Handle, timeout: float) -> Confirmation:
         self.calls.append(f"confirm:{fault.fault.name}")
         if not self.confirm_ok:
             return Confirmation(None, (), "never became active")
-        return Confirmation(1.5, (TargetRecord("pid:1", 1.5),))
+        now = self._now()
+        return Confirmation(now, (TargetRecord("pid:1", now),))
 
     def remove(self, fault: PlannedFault, handle: Handle, timeout: float) -> Removal:
         self.calls.append(f"remove:{fault.fault.name}")
         if self.remove_error:
             raise RemovalError(self.remove_error)
         self.active.discard(fault.fault.name)
-        return Removal(3.0, True)
+        return Removal(self._now(), True)
 
     def close(self) -> None:
         self.closed += 1
@@ -169,12 +185,26 @@ class FakeDriver:
 
 @dataclass
 class MemorySink:
+    """Keeps the appended events, each through its JSON line and back, and the journal they
+    replay to (``last``: as a reader of the appended form would see it after each append)."""
+
     writes: int = 0
+    events: list[Event] = field(default_factory=list)
+    journal: Journal | None = None
     last: dict[str, Any] | None = None
 
-    def write(self, journal: Journal, *, force: bool = False) -> None:
+    def append(self, events: Sequence[Event]) -> None:
         self.writes += 1
-        self.last = json.loads(json.dumps(journal.to_dict(), allow_nan=False))
+        for event in events:
+            line = json.dumps(event_to_dict(event), allow_nan=False)
+            again = event_from_dict(json.loads(line))
+            self.events.append(again)
+            if self.journal is None:
+                self.journal = Journal.replay([again])
+            else:
+                self.journal.apply(again)
+        assert self.journal is not None
+        self.last = json.loads(json.dumps(self.journal.to_dict(), allow_nan=False))
 
 
 @dataclass
@@ -190,7 +220,7 @@ class RecordingProgress:
 
     def plan(self, lines: Sequence[str]) -> None: ...
 
-    def tick(self, t: float, values: Mapping[str, tuple[float | None, bool, str]]) -> None:
+    def tick(self, t: float, values: Mapping[str, SliTick]) -> None:
         self.ticks += 1
 
     def event(self, message: str) -> None:

@@ -12,18 +12,39 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from chaosrunner.core.journal import CheckRecord
+from chaosrunner.core.journal import CheckRecord, SampleStatus
+from chaosrunner.core.ports import SliTick
 from chaosrunner.core.verdict import Decision
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
 
-Values = Mapping[str, tuple[float | None, bool, str]]
+Values = Mapping[str, SliTick]
+_WHY_WIDTH = 60
 
 
-def _fmt(value: float | None) -> str:
-    return "no data" if value is None else f"{value:.4g}"
+def _short(why: str) -> str:
+    line = why.strip().splitlines()[0] if why.strip() else ""
+    return line if len(line) <= _WHY_WIDTH else line[: _WHY_WIDTH - 1] + "…"
+
+
+def _fmt(v: SliTick) -> str:
+    """What this tick saw: the value, or what happened instead (never a bare "no data" for
+    a probe that failed: an unreachable Prometheus is not an SLI without data)."""
+    if v.status is SampleStatus.OK and v.value is not None:
+        return f"{v.value:.4g}"
+    if v.status is SampleStatus.ERROR:
+        return f"probe error: {_short(v.why) or 'unknown error'}"
+    missing = v.status in (SampleStatus.NO_DATA, SampleStatus.OK)
+    what = "no data" if missing else v.status.name.lower().replace("_", " ")
+    return what + (f": {_short(v.why)}" if v.why.strip() and not missing else "")
+
+
+def _mark(v: SliTick) -> str:
+    if v.holds:
+        return "ok"
+    return "MISS" if v.status is SampleStatus.OK and v.value is not None else "unknown"
 
 
 class PlainProgress:
@@ -52,8 +73,7 @@ class PlainProgress:
     def tick(self, t: float, values: Values) -> None:
         left = f" {max(0.0, self._ends - t):.0f}s left" if self._ends else ""
         cells = " | ".join(
-            f"{name}={_fmt(v)} ({obj}) {'ok' if ok else 'MISS'}"
-            for name, (v, ok, obj) in values.items()
+            f"{name}={_fmt(v)} ({v.objective}) {_mark(v)}" for name, v in values.items()
         )
         self._line(f"   [{self._phase}{left}] {cells}")
 
@@ -102,16 +122,22 @@ class LiveProgress(PlainProgress):
         self._live.start()
 
     def _render(self) -> RenderableType:
+        from rich.markup import escape
         from rich.panel import Panel
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(expand=True, show_edge=False)
         for col in ("SLI", "now", "objective", ""):
             table.add_column(col)
-        for name, (value, ok, objective) in self._values.items():
-            table.add_row(name, _fmt(value), objective, "[green]ok[/]" if ok else "[red]MISS[/]")
+        colour = {"ok": "green", "MISS": "red", "unknown": "yellow"}
+        for name, v in self._values.items():
+            mark = _mark(v)
+            table.add_row(
+                escape(name), escape(_fmt(v)), escape(v.objective), f"[{colour[mark]}]{mark}[/]"
+            )
         left = f" — {max(0.0, self._ends - time.time()):.0f}s left" if self._ends else ""
-        events = "\n".join(self._events[-5:])
+        events = Text("\n".join(self._events[-5:]))  # plain text: events are not markup
         from rich.console import Group
 
         return Panel(Group(table, events), title=f"chaosrunner — {self._phase or 'starting'}{left}")

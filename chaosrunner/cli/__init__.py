@@ -126,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
         "kube-system and the other system namespaces are allowed only this way",
     )
 
+    report = sub.add_parser(
+        "report",
+        help="rebuild a run's journal.json, summary.md and junit.xml from its journal.jsonl",
+        description="Read RUN_DIR/journal.jsonl (the journal a run appends as it goes) and write "
+        "journal.json, summary.md and junit.xml in RUN_DIR. A run that did not finish (killed, "
+        "crashed) has no verdict record: it is judged ERROR, on the evidence it left. Exits with "
+        "the verdict's code.",
+    )
+    report.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="the run's output directory")
+
     val = sub.add_parser("validate", help="check experiment files; exit 0 if all are valid, else 4")
     val.add_argument("files", type=Path, nargs="+", metavar="FILE")
     _env_args(val)

@@ -45,6 +45,8 @@ def dispatch(args: argparse.Namespace) -> int:
                 return _lab(args)
             case "render":
                 return _render(args)
+            case "report":
+                return _report(args)
     except ExperimentError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"{problem}\n")
@@ -111,17 +113,19 @@ def _run(args: argparse.Namespace) -> int:
         return result.exit_code
 
 
+#: What a dry run's one line says, by its verdict: the exit code is the verdict's, as for a run.
+_DRY_RUN_OUTCOMES = {
+    Verdict.DRY_RUN: "preflight passed",
+    Verdict.ABORTED: "interrupted",
+    Verdict.ERROR: "preflight failed",
+}
+
+
 def _show(view: PlainProgress | NullProgress, result: RunResult) -> None:
     decision = result.decision
     if result.dry_run:
-        ok = result.preflight_passed
-        what = (
-            "preflight passed"
-            if ok
-            else "interrupted"
-            if decision.verdict is Verdict.ABORTED
-            else "preflight failed"
-        )
+        ok = decision.verdict is Verdict.DRY_RUN
+        what = _DRY_RUN_OUTCOMES.get(decision.verdict, f"no verdict ({decision.verdict.value})")
         view.message(
             f"dry run: {what}; nothing was injected"
             f" (journal: {result.output_dir / 'journal.json'}; exit {result.exit_code})"
@@ -139,6 +143,28 @@ def _after_verdict(what: str, action: Callable[[], None]) -> None:
     except Exception as exc:  # the verdict in the journal stands
         log.warning(f"could not {what}", error=f"{type(exc).__name__}: {exc}")
         log.info(f"could not {what}", exc_info=exc)
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Rebuild a run's outputs from its appended journal; exit with the verdict's code."""
+    from chaosrunner.runner import session
+
+    rebuilt = session.rebuild_outputs(args.run_dir)
+    view = PlainProgress(sys.stdout)
+    if rebuilt.unfinished:
+        view.message(f"the run in {args.run_dir} did not finish: {session.UNFINISHED}")
+    if rebuilt.truncated:
+        view.message("its last journal line was cut short (the run was killed while writing it)")
+    written = rebuilt.written
+    _after_verdict(
+        "show the result", lambda: view.result(rebuilt.decision, [str(p) for p in written.outputs])
+    )
+    for problem in written.report_errors:
+        sys.stderr.write(logs.redact(f"chaosrunner: warning: {problem}") + "\n")
+    if written.journal_error:
+        sys.stderr.write(logs.redact(f"error: {written.journal_error}") + "\n")
+        return EXIT_ERROR
+    return rebuilt.decision.verdict.exit_code
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -15,7 +15,10 @@ The CLI catches :class:`ChaosRunnerError` and maps it to an exit code; the libra
     │   │   ├── InjectionError a fault could not be created or confirmed
     │   │   └── RemovalError   a fault could not be removed or its removal confirmed
     │   └── ApiError           the Kubernetes API answered with an error status
+    │       ├── NotFound       404: the object (or the kind, or the pod) is not there
+    │       └── Conflict       409: it already exists, or it changed since we read it
     ├── LabError               the embedded local lab could not start, stop or report
+    ├── EvidenceError          captured evidence (a goroutine profile) could not be read
     └── RunInterrupted         SIGINT or SIGTERM arrived during a run
 """
 
@@ -84,8 +87,20 @@ class ApiError(BackendError):
         super().__init__(message)
 
 
+class NotFound(ApiError):
+    """404: the object, the kind (its CRD is not installed) or the pod is not there."""
+
+
+class Conflict(ApiError):
+    """409: the object already exists, or a precondition (uid, resourceVersion) failed."""
+
+
 class LabError(ChaosRunnerError):
     """The embedded local lab could not start, stop or report."""
+
+
+class EvidenceError(ChaosRunnerError):
+    """A captured piece of evidence (e.g. a goroutine profile) could not be read."""
 
 
 class RunInterrupted(ChaosRunnerError):

@@ -1,11 +1,16 @@
 """Judge one SLI over one phase, and measure recovery.
 
 Each tick is GOOD (data meets the objective), BAD (data misses it, or no data under
-``noData: fail``) or UNKNOWN (no data under ``noData: inconclusive``, or a probe error). A rule
+``noData: fail``) or UNKNOWN (no data under ``noData: inconclusive``, a probe error, stale
+data: a value read from samples older than the freshness bound, under either policy, or a
+missed tick: one that was due but not sampled in time, late or skipped). A rule
 is decided twice, once reading every UNKNOWN tick as GOOD and once as BAD: if even the pessimistic
 reading holds, the phase HELD; if even the optimistic reading is violated, it is VIOLATED; if the
-two disagree the evidence is missing, and the outcome says which kind (no data or probe errors).
-So a missing tick can never turn into a pass, and a real breach is never hidden by one.
+two disagree the evidence is missing, and the outcome says which kind (stale data first, then
+missed ticks, then no data, then probe errors).
+So a missing tick can never turn into a pass, and a real breach is never hidden by one. A rule
+that could not have failed in the time its ticks span (a breach must be sustained for 20s, the
+ticks span 10s) is TOO_SHORT: not held, since nothing was tested.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from chaosrunner.core.journal import SampleStatus, Series, SliRecord
-from chaosrunner.core.model import JudgeRule, NoDataPolicy, Phase
+from chaosrunner.core.model import Judge, JudgeRule, NoDataPolicy, Phase
 from chaosrunner.core.units import Comparator
 
 GOOD, BAD, UNKNOWN = 0, 1, 2
@@ -26,7 +31,14 @@ class Outcome(StrEnum):
     VIOLATED = "violated"
     NO_DATA = "no-data"
     ERRORED = "probe-errors"
+    #: Some ticks were read from samples older than the freshness bound (target not scraped).
+    STALE = "stale-data"
+    #: Some ticks were due but not sampled in time (the loop fell behind, or skipped them).
+    MISSED = "missed-ticks"
     EMPTY = "no-ticks"
+    #: The ticks did not span enough time for the rule to be able to fail (e.g. a breach must
+    #: be sustained for 20s, but the phase's ticks span 10s): not held, since nothing was tested.
+    TOO_SHORT = "too-short"
 
     @property
     def decided(self) -> bool:
@@ -47,6 +59,9 @@ class PhaseResult:
     worst: float | None
     mean: float | None
     final: float | None
+    stale: int = 0
+    #: Ticks due but not sampled in time (late beyond the bound, or skipped): unknown.
+    missed: int = 0
 
     @property
     def within_ratio(self) -> float:
@@ -126,6 +141,10 @@ def _aggregate(rule: JudgeRule, known: list[float]) -> float:
 def judge_phase(rec: SliRecord, series: Series, phase: Phase) -> PhaseResult:
     span = series.span(phase)
     classes, known, no_data, errors = _classify(rec, series, span)
+    statuses = series.status[span.start : span.stop]
+    stale = statuses.count(SampleStatus.STALE)
+    missed = statuses.count(SampleStatus.MISSED)
+    errors -= stale + missed  # _classify counts every other unknown status as an error
     ticks = len(classes)
     good = classes.count(GOOD)
     bad = classes.count(BAD)
@@ -141,28 +160,65 @@ def judge_phase(rec: SliRecord, series: Series, phase: Phase) -> PhaseResult:
         outcome = Outcome.EMPTY
     elif rec.rule in (JudgeRule.EVERY_TICK, JudgeRule.TICKS_RATIO, JudgeRule.SUSTAINED):
         times = list(series.times[span.start : span.stop])
-        if _rule_holds(rec, classes, times, BAD):
+        if not judge_of(rec).can_fail_within(times[-1] - times[0]):
+            outcome = Outcome.TOO_SHORT
+        elif _rule_holds(rec, classes, times, BAD):
             outcome = Outcome.HELD
         elif not _rule_holds(rec, classes, times, GOOD):
             outcome = Outcome.VIOLATED
         else:
-            outcome = _undecided(rec, no_data)
+            outcome = _undecided(rec, no_data, stale, missed)
         observed = good / ticks if rec.rule is JudgeRule.TICKS_RATIO else worst
     else:
         last = series.status[span[-1]]
-        outcome, observed = _judge_aggregate(rec, classes, known, unknown, no_data, final, last)
+        outcome, observed = _judge_aggregate(
+            rec, classes, known, unknown, no_data, final, last, stale, missed
+        )
     return PhaseResult(
-        rec.name, phase, outcome, ticks, good, bad, no_data, errors, observed, worst, mean, final
+        rec.name,
+        phase,
+        outcome,
+        ticks,
+        good,
+        bad,
+        no_data,
+        errors,
+        observed,
+        worst,
+        mean,
+        final,
+        stale,
+        missed,
     )
 
 
-def _undecided(rec: SliRecord, no_data: int) -> Outcome:
-    """Name the missing evidence: no-data ticks count only where they are unknown."""
+def judge_of(rec: SliRecord) -> Judge:
+    return Judge(rec.rule, rec.min_ratio, rec.sustain_seconds)
+
+
+def ticks_span(series: Series, phase: Phase) -> float:
+    """Seconds from the first to the last tick of ``phase`` (0 with fewer than two ticks)."""
+    span = series.span(phase)
+    return series.times[span[-1]] - series.times[span[0]] if len(span) > 1 else 0.0
+
+
+def _undecided(rec: SliRecord, no_data: int, stale: int = 0, missed: int = 0) -> Outcome:
+    """Name the missing evidence: stale ticks first (they explain the no-data ticks that follow
+    a target going down), then missed ticks, then no-data ticks where they are unknown, then
+    probe errors."""
+    if stale:
+        return Outcome.STALE
+    if missed:
+        return Outcome.MISSED
     counted = no_data if rec.no_data is NoDataPolicy.INCONCLUSIVE else 0
     return Outcome.NO_DATA if counted else Outcome.ERRORED
 
 
 def _by_status(status: int) -> Outcome:
+    if status == SampleStatus.STALE:
+        return Outcome.STALE
+    if status == SampleStatus.MISSED:
+        return Outcome.MISSED
     return Outcome.NO_DATA if status == SampleStatus.NO_DATA else Outcome.ERRORED
 
 
@@ -178,6 +234,8 @@ def _judge_aggregate(
     no_data: int,
     final: float | None,
     last_status: int,
+    stale: int = 0,
+    missed: int = 0,
 ) -> tuple[Outcome, float | None]:
     missing_bad = rec.no_data is NoDataPolicy.FAIL and no_data > 0
     if rec.rule is JudgeRule.FINAL:
@@ -188,7 +246,7 @@ def _judge_aggregate(
     if missing_bad:
         return Outcome.VIOLATED, _aggregate(rec.rule, known) if known else None
     if not known:
-        return _undecided(rec, no_data), None
+        return _undecided(rec, no_data, stale, missed), None
     value = _aggregate(rec.rule, known)
     meets = rec.holds(value)
     if unknown == 0:
@@ -199,7 +257,7 @@ def _judge_aggregate(
         return (Outcome.HELD if meets else Outcome.VIOLATED), value
     if rec.rule is JudgeRule.MIN and ((op in _HIGH and not meets) or (op in _LOW and meets)):
         return (Outcome.HELD if meets else Outcome.VIOLATED), value
-    return _undecided(rec, no_data), value
+    return _undecided(rec, no_data, stale, missed), value
 
 
 def judge_recovery(

@@ -6,13 +6,20 @@ and status, each injection with its confirmation and removal, guardrail events a
 ended. SLI samples are stored column-wise (``array``/``bytearray``): a day of 1-second samples for
 ten SLIs is 864,000 samples, which must fit in tens of megabytes, not hundreds. The journal is
 serialised to plain JSON-ready dicts here; writing it to disk is an adapter's job.
+
+The journal is event-sourced: each recording method makes one typed event (:data:`Event`),
+applies it, and queues it for the run's sink (:meth:`Journal.drain`). Replaying the events
+(:meth:`Journal.replay`) rebuilds the same journal, so the appended form a run leaves as it goes
+(``journal.jsonl``) and the consolidated ``journal.json`` written at the end say the same thing,
+and a run that was killed can still be judged from what it appended. The journal is the only
+writer of its own state: nothing outside assigns its fields.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -20,7 +27,12 @@ from typing import Any
 from chaosrunner.core.model import Experiment, JudgeRule, NoDataPolicy, Phase, Sli
 from chaosrunner.core.units import Comparator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
+#: Version 1 journals (before the plan was recorded) stay readable: their plan reads as empty;
+#: version 2 journals (before tick cadence was recorded) read with no tick log.
+READABLE_SCHEMA_VERSIONS = (1, 2, 3)
+#: The appended form's own version (the first line of ``journal.jsonl`` says it).
+EVENT_LOG_VERSION = 1
 MAX_PROBE_ERRORS = 200
 
 
@@ -28,9 +40,18 @@ class SampleStatus(IntEnum):
     OK = 0
     NO_DATA = 1
     ERROR = 2
+    #: The query answered, but from samples older than the freshness bound (its target stopped
+    #: being scraped): never judged as good or bad. Why is in ``Journal.stale_readings``.
+    STALE = 3
+    #: The tick was due but not sampled in time (the loop fell behind by more than
+    #: ``late_bound``, or skipped it): missing evidence, exactly like a gap in the data.
+    MISSED = 4
 
 
-_STATUS_CODES = "one"
+#: One letter per status in a serialised series; journals written before STALE have no "s",
+#: before MISSED no "m".
+_STATUS_CODES = "onesm"
+MAX_STALE_READINGS = 200
 _PHASE_CODES = {Phase.BASELINE: 0, Phase.OBSERVE: 1, Phase.RECOVERY: 2}
 _PHASE_LETTERS = "bor"
 
@@ -130,6 +151,15 @@ class SliRecord:
 
 
 @dataclass(frozen=True)
+class StaleReading:
+    """Why one SLI's reading at ``t`` was stale (the first ``MAX_STALE_READINGS`` are kept)."""
+
+    sli: str
+    t: float
+    reason: str
+
+
+@dataclass(frozen=True)
 class PhaseRecord:
     phase: Phase
     started_at: float
@@ -151,6 +181,19 @@ class TargetRecord:
     id: str
     injected_at: float | None = None
     recovered_at: float | None = None
+
+
+@dataclass(frozen=True)
+class PlannedFaultRecord:
+    """A fault as planned before the run: the verdict holds every one of these to account."""
+
+    fault: str
+    kind: str
+    target: str
+    one_shot: bool
+    planned_start: float
+    planned_end: float
+    expiry: float
 
 
 @dataclass(frozen=True)
@@ -191,6 +234,8 @@ class FailureStage(StrEnum):
     VALIDATE = "validate"
     PREFLIGHT = "preflight"
     RUN = "run"
+    #: An unexpected exception (a bug, not a reported failure): the verdict is ERROR.
+    CRASH = "crash"
 
 
 @dataclass(frozen=True)
@@ -214,6 +259,238 @@ class GuardrailEvent:
     value: float | None
     breached: bool
     detail: str = ""
+    #: The guardrail could not see (no data, probe error, stale data) from this tick on; an
+    #: event with ``blind`` False and ``breached`` False marks it seeing again.
+    blind: bool = False
+
+
+def late_bound(probe_interval: float) -> float:
+    """How late a tick may start and still count: half the probe interval. A tick that could
+    only start later is not sampled at all but recorded as MISSED (unknown evidence)."""
+    return probe_interval / 2
+
+
+@dataclass
+class TickLog:
+    """Every due tick of the sampling phases, column-wise: when it was due, how late it was
+    sampled (NaN: it was not sampled in time, so it is missing evidence) and its phase."""
+
+    due: array[float] = field(default_factory=lambda: array("d"))
+    lag: array[float] = field(default_factory=lambda: array("d"))
+    phases: bytearray = field(default_factory=bytearray)
+
+    def append(self, phase: Phase, due: float, sampled: float | None) -> None:
+        self.due.append(round(due, 3))
+        self.lag.append(math.nan if sampled is None else round(max(0.0, sampled - due), 3))
+        self.phases.append(_PHASE_CODES[phase])
+
+    def __len__(self) -> int:
+        return len(self.due)
+
+    def missed(self, phase: Phase | None = None) -> int:
+        """Ticks that were due but not sampled in time (in ``phase`` when given)."""
+        code = None if phase is None else _PHASE_CODES[phase]
+        return sum(
+            1
+            for lag, p in zip(self.lag, self.phases, strict=True)
+            if math.isnan(lag) and (code is None or p == code)
+        )
+
+    def worst_lag(self) -> float:
+        sampled = [lag for lag in self.lag if not math.isnan(lag)]
+        return max(sampled) if sampled else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "due": list(self.due),
+            "lag": [None if math.isnan(v) else v for v in self.lag],
+            "phase": "".join(_PHASE_LETTERS[p] for p in self.phases),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> TickLog:
+        return cls(
+            array("d", raw["due"]),
+            array("d", (math.nan if v is None else float(v) for v in raw["lag"])),
+            bytearray(_PHASE_LETTERS.index(c) for c in raw["phase"]),
+        )
+
+
+@dataclass(frozen=True)
+class SliVerdictRecord:
+    """One SLI's outcome per phase, as the verdict judged it."""
+
+    name: str
+    objective: str
+    baseline: str
+    observe: str
+    recovery: str
+    recovery_seconds: float | None
+    gap: str
+
+
+@dataclass(frozen=True)
+class VerdictRecord:
+    """The verdict as recorded in the journal (``core.verdict.Decision.record`` makes it)."""
+
+    verdict: str
+    exit_code: int
+    reasons: tuple[str, ...]
+    score: float | None
+    faults_left: tuple[str, ...]
+    slis: tuple[SliVerdictRecord, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "exitCode": self.exit_code,
+            "reasons": list(self.reasons),
+            "score": self.score,
+            "faultsLeft": list(self.faults_left),
+            "slis": [
+                {
+                    "name": a.name,
+                    "objective": a.objective,
+                    "baseline": a.baseline,
+                    "observe": a.observe,
+                    "recovery": a.recovery,
+                    "recoverySeconds": a.recovery_seconds,
+                    "gap": a.gap,
+                }
+                for a in self.slis
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> VerdictRecord:
+        return cls(
+            verdict=raw["verdict"],
+            exit_code=raw["exitCode"],
+            reasons=tuple(raw.get("reasons", ())),
+            score=raw.get("score"),
+            faults_left=tuple(raw.get("faultsLeft", ())),
+            slis=tuple(
+                SliVerdictRecord(
+                    a["name"],
+                    a["objective"],
+                    a["baseline"],
+                    a["observe"],
+                    a["recovery"],
+                    a.get("recoverySeconds"),
+                    a.get("gap", ""),
+                )
+                for a in raw.get("slis", ())
+            ),
+        )
+
+
+# -- events: what the journal records, one mutation each ------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    """The run's header: everything known before the first phase."""
+
+    run_id: str
+    experiment: str
+    source: str
+    env: str
+    driver: str
+    started_at: float
+    schedule: Mapping[str, float]
+    slis: tuple[SliRecord, ...]
+    guardrails: tuple[Mapping[str, str], ...]
+    plan: tuple[PlannedFaultRecord, ...]
+    dry_run: bool
+    metadata: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class PhaseBegan:
+    phase: Phase
+    at: float
+    planned: float | None
+
+
+@dataclass(frozen=True)
+class PhaseEnded:
+    phase: Phase
+    at: float
+    completed: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class PreflightChecked:
+    checks: tuple[CheckRecord, ...]
+
+
+@dataclass(frozen=True)
+class InjectionChanged:
+    """An injection's record as it now stands (intent, creation, confirmation, removal)."""
+
+    record: InjectionRecord
+
+
+@dataclass(frozen=True)
+class TickSample:
+    """One SLI on one tick: its value (OK only), status and, when not OK, why."""
+
+    sli: str
+    value: float | None
+    status: SampleStatus
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Ticked:
+    """One due tick: sampled at ``sampled`` (None: missed, so every SLI is MISSED), with the
+    guardrails that could not see on it."""
+
+    phase: Phase
+    due: float
+    sampled: float | None
+    samples: tuple[TickSample, ...]
+    blind: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GuardrailSeen:
+    event: GuardrailEvent
+
+
+@dataclass(frozen=True)
+class Aborted:
+    abort: Abort
+
+
+@dataclass(frozen=True)
+class Failed:
+    failure: Failure
+
+
+@dataclass(frozen=True)
+class Judged:
+    outcome: VerdictRecord
+    finished_at: float
+
+
+Event = (
+    Started
+    | PhaseBegan
+    | PhaseEnded
+    | PreflightChecked
+    | InjectionChanged
+    | Ticked
+    | GuardrailSeen
+    | Aborted
+    | Failed
+    | Judged
+)
+
+#: Events after which the appended form is fsynced: losing one of these would lose a fact
+#: the verdict or a cleanup needs (a phase change, an injection or removal, how the run ended).
+DURABLE_EVENTS = (Started, PhaseBegan, PhaseEnded, InjectionChanged, Aborted, Failed, Judged)
 
 
 @dataclass
@@ -233,23 +510,36 @@ class Journal:
     phases: list[PhaseRecord] = field(default_factory=list)
     preflight: list[CheckRecord] = field(default_factory=list)
     injections: list[InjectionRecord] = field(default_factory=list)
+    plan: list[PlannedFaultRecord] = field(default_factory=list)
     guardrail_events: list[GuardrailEvent] = field(default_factory=list)
+    guardrail_blind_ticks: dict[str, int] = field(default_factory=dict)
     probe_errors: list[Mapping[str, Any]] = field(default_factory=list)
     probe_error_count: int = 0
+    stale_readings: list[StaleReading] = field(default_factory=list)
+    stale_count: int = 0
     abort: Abort | None = None
     failure: Failure | None = None
     dry_run: bool = False
     finished_at: float | None = None
-    outcome: Mapping[str, Any] | None = None
+    outcome: VerdictRecord | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    ticks: TickLog = field(default_factory=TickLog)
+    #: Events recorded but not yet handed to the sink (see :meth:`drain`).
+    _pending: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def start(
-        cls, experiment: Experiment, run_id: str, now: float, *, dry_run: bool = False
+        cls,
+        experiment: Experiment,
+        run_id: str,
+        now: float,
+        *,
+        dry_run: bool = False,
+        plan: Sequence[PlannedFaultRecord] = (),
     ) -> Journal:
         s = experiment.schedule
         meta = experiment.metadata
-        return cls(
+        header = Started(
             run_id=run_id,
             experiment=meta.name,
             source=experiment.source,
@@ -263,12 +553,12 @@ class Journal:
                 "probeInterval": s.probe_interval,
                 "expiryMargin": s.expiry_margin,
             },
-            slis=[SliRecord.of(sli) for sli in experiment.slis],
-            guardrails=[
+            slis=tuple(SliRecord.of(sli) for sli in experiment.slis),
+            guardrails=tuple(
                 {"name": g.name, "query": g.query, "abortIf": g.abort_if.text}
                 for g in experiment.guardrails
-            ],
-            series={sli.name: Series() for sli in experiment.slis},
+            ),
+            plan=tuple(plan),
             dry_run=dry_run,
             metadata={
                 "description": meta.description,
@@ -276,19 +566,151 @@ class Journal:
                 "tags": list(meta.tags),
             },
         )
+        journal = cls._of(header)
+        journal._pending.append(header)
+        return journal
 
-    # -- recording --------------------------------------------------------------------------
+    @classmethod
+    def _of(cls, h: Started) -> Journal:
+        return cls(
+            run_id=h.run_id,
+            experiment=h.experiment,
+            source=h.source,
+            env=h.env,
+            driver=h.driver,
+            started_at=h.started_at,
+            schedule=dict(h.schedule),
+            slis=list(h.slis),
+            guardrails=list(h.guardrails),
+            series={rec.name: Series() for rec in h.slis},
+            plan=list(h.plan),
+            dry_run=h.dry_run,
+            metadata=dict(h.metadata),
+        )
+
+    @classmethod
+    def replay(cls, events: Iterable[Event]) -> Journal:
+        """The journal these events record (the first must be :class:`Started`)."""
+        it = iter(events)
+        header = next(it, None)
+        if not isinstance(header, Started):
+            raise ValueError("a journal's events begin with its header (Started)")
+        journal = cls._of(header)
+        for event in it:
+            journal.apply(event)
+        return journal
+
+    def drain(self) -> list[Event]:
+        """The events recorded since the last call, for the sink to append."""
+        out, self._pending = self._pending, []
+        return out
+
+    # -- recording: each method is one event -----------------------------------------------
+
+    def _record(self, event: Event) -> None:
+        self.apply(event)
+        self._pending.append(event)
 
     def begin(self, phase: Phase, now: float, planned: float | None = None) -> None:
-        self.phases.append(PhaseRecord(phase, now, planned_seconds=planned))
+        self._record(PhaseBegan(phase, now, planned))
 
     def end(self, phase: Phase, now: float, *, completed: bool, note: str = "") -> None:
-        for i in range(len(self.phases) - 1, -1, -1):
-            if self.phases[i].phase is phase and self.phases[i].ended_at is None:
-                self.phases[i] = replace(
-                    self.phases[i], ended_at=now, completed=completed, note=note
-                )
-                return
+        if any(p.phase is phase and p.ended_at is None for p in self.phases):
+            self._record(PhaseEnded(phase, now, completed, note))
+
+    def end_open(self, now: float, note: str) -> None:
+        """End every phase still open, as not completed."""
+        for rec in list(self.phases):
+            if rec.ended_at is None:
+                self.end(rec.phase, now, completed=False, note=note)
+
+    def checked(self, checks: Sequence[CheckRecord]) -> None:
+        self._record(PreflightChecked(tuple(checks)))
+
+    def intend(self, record: InjectionRecord) -> None:
+        """Record an injection before the driver is asked for it (a crash leaves the intent)."""
+        self._record(InjectionChanged(record))
+
+    def update_injection(self, fault: str, **changes: Any) -> InjectionRecord:
+        rec = replace(self.injection(fault), **changes)
+        self._record(InjectionChanged(rec))
+        return rec
+
+    def tick(
+        self,
+        phase: Phase,
+        due: float,
+        sampled: float | None,
+        samples: Sequence[TickSample],
+        blind: Sequence[str] = (),
+    ) -> None:
+        self._record(Ticked(phase, due, sampled, tuple(samples), tuple(blind)))
+
+    def guardrail(self, event: GuardrailEvent) -> None:
+        self._record(GuardrailSeen(event))
+
+    def aborted(self, reason: AbortReason, at: float, detail: str) -> None:
+        """The run was stopped (the first reason is kept)."""
+        if self.abort is None:
+            self._record(Aborted(Abort(reason, at, detail)))
+
+    def failed(self, stage: FailureStage, at: float, message: str) -> None:
+        self._record(Failed(Failure(stage, at, message)))
+
+    def judged(self, outcome: VerdictRecord, at: float) -> None:
+        self._record(Judged(outcome, at))
+
+    # -- applying events (replay goes through here too) ------------------------------------
+
+    def apply(self, event: Event) -> None:
+        match event:
+            case PhaseBegan(phase, at, planned):
+                self.phases.append(PhaseRecord(phase, at, planned_seconds=planned))
+            case PhaseEnded(phase, at, completed, note):
+                for i in range(len(self.phases) - 1, -1, -1):
+                    if self.phases[i].phase is phase and self.phases[i].ended_at is None:
+                        self.phases[i] = replace(
+                            self.phases[i], ended_at=at, completed=completed, note=note
+                        )
+                        break
+            case PreflightChecked(checks):
+                self.preflight = list(checks)
+            case InjectionChanged(record):
+                for i, rec in enumerate(self.injections):
+                    if rec.fault == record.fault:
+                        self.injections[i] = record
+                        break
+                else:
+                    self.injections.append(record)
+            case Ticked():
+                self._apply_tick(event)
+            case GuardrailSeen(ev):
+                self.guardrail_events.append(ev)
+            case Aborted(abort):
+                if self.abort is None:
+                    self.abort = abort
+            case Failed(failure):
+                self.failure = failure
+            case Judged(outcome, at):
+                self.outcome = outcome
+                self.finished_at = at
+            case Started():
+                raise ValueError("a journal has one header")
+
+    def _apply_tick(self, event: Ticked) -> None:
+        at = event.due
+        self.ticks.append(event.phase, event.due, event.sampled)
+        for sample in event.samples:
+            series = self.series.get(sample.sli)
+            if series is None:
+                continue
+            series.append(at, event.phase, sample.value, sample.status)
+            if sample.status is SampleStatus.ERROR:
+                self.record_probe_error(sample.sli, at, sample.why)
+            elif sample.status is SampleStatus.STALE:
+                self.record_stale(sample.sli, at, sample.why)
+        for name in event.blind:
+            self.guardrail_blind_ticks[name] = self.guardrail_blind_ticks.get(name, 0) + 1
 
     def phase(self, phase: Phase) -> PhaseRecord | None:
         return next((p for p in reversed(self.phases) if p.phase is phase), None)
@@ -298,19 +720,38 @@ class Journal:
         if len(self.probe_errors) < MAX_PROBE_ERRORS:
             self.probe_errors.append({"sli": sli, "t": round(t, 3), "message": message})
 
-    def update_injection(self, fault: str, **changes: Any) -> InjectionRecord:
-        for i, rec in enumerate(self.injections):
-            if rec.fault == fault:
-                self.injections[i] = replace(rec, **changes)
-                return self.injections[i]
-        raise KeyError(fault)
+    def record_stale(self, sli: str, t: float, reason: str) -> None:
+        self.stale_count += 1
+        if len(self.stale_readings) < MAX_STALE_READINGS:
+            self.stale_readings.append(StaleReading(sli, round(t, 3), reason))
+
+    def stale_for(self, sli: str, phase: Phase | None = None) -> list[StaleReading]:
+        """The recorded stale readings of ``sli`` (in ``phase``'s time span when given)."""
+        found = [r for r in self.stale_readings if r.sli == sli]
+        if phase is None:
+            return found
+        rec = self.phase(phase)
+        if rec is None:
+            return []
+        end = rec.ended_at if rec.ended_at is not None else math.inf
+        return [r for r in found if rec.started_at - 1e-3 <= r.t <= end + 1e-3]
 
     def injection(self, fault: str) -> InjectionRecord:
-        return next(rec for rec in self.injections if rec.fault == fault)
+        for rec in self.injections:
+            if rec.fault == fault:
+                return rec
+        raise KeyError(fault)
 
     # -- serialisation ----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self.header_dict(), "series": self.series_dicts()}
+
+    def series_dicts(self) -> dict[str, dict[str, Any]]:
+        return {name: s.to_dict() for name, s in self.series.items()}
+
+    def header_dict(self) -> dict[str, Any]:
+        """Everything but the series (a writer can then write those one at a time)."""
         return {
             "schemaVersion": SCHEMA_VERSION,
             "runId": self.run_id,
@@ -328,18 +769,22 @@ class Journal:
             "phases": [asdict(p) for p in self.phases],
             "preflight": [asdict(c) for c in self.preflight],
             "injections": [_injection_dict(r) for r in self.injections],
+            "plan": [asdict(p) for p in self.plan],
             "guardrailEvents": [asdict(e) for e in self.guardrail_events],
+            "guardrailBlindTicks": dict(self.guardrail_blind_ticks),
             "probeErrors": list(self.probe_errors),
             "probeErrorCount": self.probe_error_count,
+            "staleReadings": [asdict(r) for r in self.stale_readings],
+            "staleReadingCount": self.stale_count,
             "abort": asdict(self.abort) if self.abort else None,
             "failure": asdict(self.failure) if self.failure else None,
-            "outcome": dict(self.outcome) if self.outcome else None,
-            "series": {name: s.to_dict() for name, s in self.series.items()},
+            "outcome": self.outcome.to_dict() if self.outcome else None,
+            "ticks": self.ticks.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Journal:
-        if raw.get("schemaVersion") != SCHEMA_VERSION:
+        if raw.get("schemaVersion") not in READABLE_SCHEMA_VERSIONS:
             raise ValueError(f"unsupported journal schemaVersion {raw.get('schemaVersion')!r}")
         return cls(
             run_id=raw["runId"],
@@ -352,34 +797,22 @@ class Journal:
             dry_run=raw.get("dryRun", False),
             metadata=raw.get("metadata", {}),
             schedule=raw["schedule"],
-            slis=[
-                SliRecord(
-                    **{
-                        **s,
-                        "comparator": Comparator(s["comparator"]),
-                        "rule": JudgeRule(s["rule"]),
-                        "no_data": NoDataPolicy(s["no_data"]),
-                    }
-                )
-                for s in raw["slis"]
-            ],
+            slis=[_sli_record(s) for s in raw["slis"]],
             guardrails=raw.get("guardrails", []),
-            phases=[PhaseRecord(**{**p, "phase": Phase(p["phase"])}) for p in raw["phases"]],
+            phases=[_phase_record(p) for p in raw["phases"]],
             preflight=[CheckRecord(**c) for c in raw.get("preflight", [])],
-            injections=[
-                InjectionRecord(**{**r, "targets": tuple(TargetRecord(**t) for t in r["targets"])})
-                for r in raw.get("injections", [])
-            ],
+            injections=[_injection_record(r) for r in raw.get("injections", [])],
+            plan=[PlannedFaultRecord(**p) for p in raw.get("plan", [])],
             guardrail_events=[GuardrailEvent(**e) for e in raw.get("guardrailEvents", [])],
+            guardrail_blind_ticks=dict(raw.get("guardrailBlindTicks", {})),
             probe_errors=raw.get("probeErrors", []),
             probe_error_count=raw.get("probeErrorCount", 0),
-            abort=Abort(**{**raw["abort"], "reason": AbortReason(raw["abort"]["reason"])})
-            if raw.get("abort")
-            else None,
-            failure=Failure(**{**raw["failure"], "stage": FailureStage(raw["failure"]["stage"])})
-            if raw.get("failure")
-            else None,
-            outcome=raw.get("outcome"),
+            stale_readings=[StaleReading(**r) for r in raw.get("staleReadings", [])],
+            stale_count=raw.get("staleReadingCount", 0),
+            abort=_abort(raw["abort"]) if raw.get("abort") else None,
+            failure=_failure(raw["failure"]) if raw.get("failure") else None,
+            outcome=VerdictRecord.from_dict(raw["outcome"]) if raw.get("outcome") else None,
+            ticks=TickLog.from_dict(raw["ticks"]) if raw.get("ticks") else TickLog(),
             series={name: Series.from_dict(s) for name, s in raw.get("series", {}).items()},
         )
 
@@ -388,3 +821,161 @@ def _injection_dict(rec: InjectionRecord) -> dict[str, Any]:
     out = asdict(rec)
     out["details"] = dict(rec.details)
     return out
+
+
+def _sli_record(s: Mapping[str, Any]) -> SliRecord:
+    return SliRecord(
+        **{
+            **s,
+            "comparator": Comparator(s["comparator"]),
+            "rule": JudgeRule(s["rule"]),
+            "no_data": NoDataPolicy(s["no_data"]),
+        }
+    )
+
+
+def _phase_record(p: Mapping[str, Any]) -> PhaseRecord:
+    return PhaseRecord(**{**p, "phase": Phase(p["phase"])})
+
+
+def _injection_record(r: Mapping[str, Any]) -> InjectionRecord:
+    return InjectionRecord(**{**r, "targets": tuple(TargetRecord(**t) for t in r["targets"])})
+
+
+def _abort(raw: Mapping[str, Any]) -> Abort:
+    return Abort(**{**raw, "reason": AbortReason(raw["reason"])})
+
+
+def _failure(raw: Mapping[str, Any]) -> Failure:
+    return Failure(**{**raw, "stage": FailureStage(raw["stage"])})
+
+
+# -- events as JSON-ready dicts (the appended form's lines) ----------------------------------
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """One event as one JSON-ready line of the appended form (key ``e`` names its type)."""
+    match event:
+        case Started():
+            return {
+                "e": "start",
+                "version": EVENT_LOG_VERSION,
+                "runId": event.run_id,
+                "experiment": event.experiment,
+                "source": event.source,
+                "env": event.env,
+                "driver": event.driver,
+                "startedAt": event.started_at,
+                "schedule": dict(event.schedule),
+                "slis": [asdict(s) for s in event.slis],
+                "guardrails": [dict(g) for g in event.guardrails],
+                "plan": [asdict(p) for p in event.plan],
+                "dryRun": event.dry_run,
+                "metadata": dict(event.metadata),
+            }
+        case PhaseBegan(phase, at, planned):
+            return {"e": "begin", "phase": phase.value, "at": at, "planned": planned}
+        case PhaseEnded(phase, at, completed, note):
+            return {
+                "e": "end",
+                "phase": phase.value,
+                "at": at,
+                "completed": completed,
+                "note": note,
+            }
+        case PreflightChecked(checks):
+            return {"e": "preflight", "checks": [asdict(c) for c in checks]}
+        case InjectionChanged(record):
+            return {"e": "injection", "record": _injection_dict(record)}
+        case Ticked(phase, due, sampled, samples, blind):
+            return {
+                "e": "tick",
+                "phase": phase.value,
+                "due": round(due, 3),
+                "sampled": None if sampled is None else round(sampled, 3),
+                "v": [
+                    [s.sli, None if s.value is None else _json_number(s.value), int(s.status)]
+                    + ([s.why] if s.why else [])
+                    for s in samples
+                ],
+                "blind": list(blind),
+            }
+        case GuardrailSeen(ev):
+            return {"e": "guardrail", **asdict(ev)}
+        case Aborted(abort):
+            return {"e": "abort", **asdict(abort)}
+        case Failed(failure):
+            return {"e": "failure", **asdict(failure)}
+        case Judged(outcome, at):
+            return {"e": "verdict", "at": at, "outcome": outcome.to_dict()}
+    raise AssertionError(event)
+
+
+def event_from_dict(raw: Mapping[str, Any]) -> Event:
+    """The event of one line of the appended form; ValueError when it is not one."""
+    try:
+        match raw.get("e"):
+            case "start":
+                if raw.get("version") != EVENT_LOG_VERSION:
+                    raise ValueError(f"unsupported journal log version {raw.get('version')!r}")
+                return Started(
+                    run_id=raw["runId"],
+                    experiment=raw["experiment"],
+                    source=raw["source"],
+                    env=raw["env"],
+                    driver=raw["driver"],
+                    started_at=raw["startedAt"],
+                    schedule=raw["schedule"],
+                    slis=tuple(_sli_record(s) for s in raw["slis"]),
+                    guardrails=tuple(raw.get("guardrails", ())),
+                    plan=tuple(PlannedFaultRecord(**p) for p in raw.get("plan", ())),
+                    dry_run=raw.get("dryRun", False),
+                    metadata=raw.get("metadata", {}),
+                )
+            case "begin":
+                return PhaseBegan(Phase(raw["phase"]), raw["at"], raw.get("planned"))
+            case "end":
+                return PhaseEnded(
+                    Phase(raw["phase"]), raw["at"], raw["completed"], raw.get("note", "")
+                )
+            case "preflight":
+                return PreflightChecked(tuple(CheckRecord(**c) for c in raw["checks"]))
+            case "injection":
+                return InjectionChanged(_injection_record(raw["record"]))
+            case "tick":
+                return Ticked(
+                    Phase(raw["phase"]),
+                    raw["due"],
+                    raw.get("sampled"),
+                    tuple(
+                        TickSample(
+                            v[0],
+                            _number(v[1]),
+                            SampleStatus(v[2]),
+                            v[3] if len(v) > 3 else "",
+                        )
+                        for v in raw["v"]
+                    ),
+                    tuple(raw.get("blind", ())),
+                )
+            case "guardrail":
+                return GuardrailSeen(GuardrailEvent(**{k: v for k, v in raw.items() if k != "e"}))
+            case "abort":
+                return Aborted(_abort({k: v for k, v in raw.items() if k != "e"}))
+            case "failure":
+                return Failed(_failure({k: v for k, v in raw.items() if k != "e"}))
+            case "verdict":
+                return Judged(VerdictRecord.from_dict(raw["outcome"]), raw["at"])
+    except (KeyError, TypeError, IndexError) as exc:
+        raise ValueError(f"malformed {raw.get('e')!r} record: {exc!r}") from exc
+    raise ValueError(f"unknown record type {raw.get('e')!r}")
+
+
+def _number(v: Any) -> float | None:
+    if v is None:
+        return None
+    if v == "+Inf":
+        return math.inf
+    if v == "-Inf":
+        return -math.inf
+    return float(v)

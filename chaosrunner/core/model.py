@@ -7,6 +7,7 @@ of plain values because each fault kind owns their meaning (see ``chaosrunner.co
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -91,6 +92,21 @@ class Judge:
             case _:
                 return self.rule.value
 
+    def can_fail_within(self, span: float) -> bool:
+        """Whether ticks spanning ``span`` seconds (first to last) could ever violate this rule.
+
+        Only ``sustained`` needs time: a breach counts once it has lasted ``for`` seconds, so
+        ticks that span less can never add up to one, and "held" would mean nothing.
+        """
+        return self.rule is not JudgeRule.SUSTAINED or span >= self.sustain_seconds - 1e-9
+
+
+def tick_span(seconds: float, interval: float) -> float:
+    """How long the ticks of a phase span: they fall at 0, i, 2i, ... up to ``seconds``."""
+    if interval <= 0 or seconds < 0:
+        return 0.0
+    return math.floor(seconds / interval + 1e-9) * interval
+
 
 @dataclass(frozen=True)
 class Sli:
@@ -169,6 +185,21 @@ class PrometheusConfig:
     url: str
     bearer_token: str | None = None
     timeout: float = 5.0
+    #: The freshness bound, when set; otherwise derived from the scrape intervals (see
+    #: ``core/freshness.py``).
+    max_sample_age: float | None = None
+
+
+@dataclass(frozen=True)
+class KubernetesSettings:
+    """An environment's ``kubernetes`` block: what the chaos-mesh driver reads of the file."""
+
+    #: The kubeconfig context; None for the current one (``--context`` overrides it).
+    context: str | None = None
+    #: Namespaces a run may touch besides those named by ``--allow-namespace``.
+    allow_namespaces: tuple[str, ...] = ()
+    #: Where the run's Lease is kept; None for every namespace the plan touches.
+    lease_namespace: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +207,7 @@ class Environment:
     name: str
     driver: DriverKind
     prometheus: PrometheusConfig
-    settings: Mapping[str, Any] = field(default_factory=_frozen)
+    kubernetes: KubernetesSettings = field(default_factory=KubernetesSettings)
 
 
 @dataclass(frozen=True)

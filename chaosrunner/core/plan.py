@@ -8,11 +8,12 @@ leaves nothing behind for longer than that.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chaosrunner.core.faults import REGISTRY, FaultKind
-from chaosrunner.core.model import Experiment, Fault, FaultOrder
+from chaosrunner.core.model import Experiment, Fault, FaultOrder, tick_span
 from chaosrunner.core.units import format_duration
 
 
@@ -49,6 +50,30 @@ def schedule_faults(
         spans.append((start, end))
         cursor = end
     return spans
+
+
+def observing_tick(start: float, end: float, blast: float, interval: float) -> float | None:
+    """The first probe tick of the blast window that sees the system under a fault planned
+    from ``start`` to ``end`` (offsets), or None when no tick would: then the hypothesis never
+    judged the system under that fault, and a pass would say nothing about it.
+
+    Ticks fall at 0, i, 2i, ... up to the window's length. A tick sees a fault that is in place
+    when it samples: a fault at +0 is confirmed before the window's first tick, but one that
+    starts later is injected and confirmed after the tick due at that instant was taken, so the
+    tick must come after its start; a fault that ends inside the window is removed before the
+    tick due at its end, so the tick must come before its end, while one that lasts to the
+    window's end is removed only in rollback, after the last tick.
+    """
+    if interval <= 0:
+        return None
+    eps = 1e-9 * max(1.0, blast)
+    k = 0 if start <= eps else math.floor(start / interval + 1e-9) + 1
+    tick = k * interval
+    if tick > tick_span(blast, interval) + eps:
+        return None
+    if end < blast - eps and tick >= end - eps:
+        return None
+    return tick
 
 
 @dataclass(frozen=True)

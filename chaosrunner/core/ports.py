@@ -11,14 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from chaosrunner.core.journal import CheckRecord, Journal, SampleStatus, TargetRecord
+from chaosrunner.core.journal import CheckRecord, Event, SampleStatus, TargetRecord
 from chaosrunner.core.model import DriverKind
 from chaosrunner.core.plan import Plan, PlannedFault
 
 
 @dataclass(frozen=True)
 class Reading:
-    """One instant value: a number, no data, or a probe error (never raised)."""
+    """One instant value: a number, no data, stale data, or a probe error (never raised)."""
 
     value: float | None
     status: SampleStatus
@@ -35,6 +35,26 @@ class Reading:
     @classmethod
     def failed(cls, error: str) -> Reading:
         return cls(None, SampleStatus.ERROR, error)
+
+    @classmethod
+    def stale(cls, why: str) -> Reading:
+        """The query answered from samples older than the freshness bound: no usable value."""
+        return cls(None, SampleStatus.STALE, why)
+
+
+@dataclass(frozen=True)
+class SliTick:
+    """One SLI on one tick, as the engine read it: what the progress view shows.
+
+    ``holds`` is True only for fresh data that meets the objective; ``why`` says what went
+    wrong when there is no usable value (the probe's error, why there is no data, why stale).
+    """
+
+    value: float | None
+    status: SampleStatus
+    holds: bool
+    objective: str
+    why: str = ""
 
 
 class MetricsSource(Protocol):
@@ -119,8 +139,10 @@ class Clock(Protocol):
 
 
 class JournalSink(Protocol):
-    def write(self, journal: Journal, *, force: bool = False) -> None:
-        """Persist the journal; may throttle unless ``force``."""
+    def append(self, events: Sequence[Event]) -> None:
+        """Append the journal's new events to the run's record, as they happen: the work is
+        per event, never per journal. Events in ``DURABLE_EVENTS`` (phase changes, injections,
+        removals, how the run ended) are on disk when this returns; the rest within seconds."""
         ...
 
 
@@ -133,7 +155,7 @@ class Progress(Protocol):
 
     def plan(self, lines: Sequence[str]) -> None: ...
 
-    def tick(self, t: float, values: Mapping[str, tuple[float | None, bool, str]]) -> None: ...
+    def tick(self, t: float, values: Mapping[str, SliTick]) -> None: ...
 
     def event(self, message: str) -> None: ...
 

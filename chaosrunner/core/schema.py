@@ -12,7 +12,7 @@ from typing import Any
 
 from chaosrunner.core.faults import REGISTRY
 from chaosrunner.core.model import API_VERSION, KIND, DriverKind, JudgeRule
-from chaosrunner.core.units import DURATION_RE, OBJECTIVE_RE, PERCENT_RE
+from chaosrunner.core.units import DURATION_RE, MAX_LENGTH, OBJECTIVE_RE, PERCENT_RE
 
 SCHEMA_ID = "https://chaosrunner.io/schemas/experiment-v1alpha1.json"
 NAME_RE = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
@@ -25,7 +25,10 @@ def _str(description: str, **extra: Any) -> dict[str, Any]:
 
 def _duration(description: str) -> dict[str, Any]:
     return _str(
-        description, pattern=DURATION_RE, **{"x-expected": "a duration such as 500ms, 30s, 1m30s"}
+        description,
+        pattern=DURATION_RE,
+        maxLength=MAX_LENGTH,
+        **{"x-expected": "a duration such as 500ms, 30s, 1m30s (no spaces or line breaks)"},
     )
 
 
@@ -38,7 +41,12 @@ def _objective(description: str) -> dict[str, Any]:
 
 
 def _percent(description: str) -> dict[str, Any]:
-    return _str(description, pattern=PERCENT_RE, **{"x-expected": "a percentage such as 95%"})
+    return _str(
+        description,
+        pattern=PERCENT_RE,
+        maxLength=MAX_LENGTH,
+        **{"x-expected": "a percentage such as 95% (no spaces or line breaks)"},
+    )
 
 
 def _name(description: str) -> dict[str, Any]:
@@ -198,7 +206,15 @@ _GUARDRAIL = _object(
         "description": _str("Why this limit exists."),
         "query": _str("PromQL evaluated at every tick."),
         "abortIf": _objective("The breach condition, e.g. '> 0.5'."),
-        "onNoData": {"enum": ["ignore", "abort"], "description": "Default ignore."},
+        "onNoData": {
+            "enum": ["ignore", "abort"],
+            "description": (
+                "What to do while the guardrail is blind: its query returns no data, the probe "
+                "errors, or its data is stale. ignore (default): keep going while it is blind "
+                "(it cannot fire then), and say so on the console and in the outputs; abort: "
+                "stop the run on the first blind tick."
+            ),
+        },
     },
     ("name", "query", "abortIf"),
 )
@@ -219,7 +235,12 @@ def _fault_schema() -> dict[str, Any]:
         allOf=[
             {
                 "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
-                "then": {"properties": {"params": dict(REGISTRY[name].params)}},
+                "then": {
+                    "properties": {"params": dict(REGISTRY[name].params)},
+                    # a kind with required parameters needs ``params`` itself (else the
+                    # renderer finds no latency for network-delay)
+                    "required": ["params"] if REGISTRY[name].params.get("required") else [],
+                },
             }
             for name in kinds
         ],
@@ -234,6 +255,11 @@ _ENVIRONMENT = _object(
                 "url": _str("Prometheus' base URL."),
                 "bearerToken": _str("A token for Prometheus; use a secret variable."),
                 "timeout": _duration("Per-query timeout; default 5s."),
+                "maxSampleAge": _duration(
+                    "The freshness bound: a reading whose newest sample is older than this at "
+                    "the tick, or whose target is down, is stale (unknown). Default: 2 × the "
+                    "job's scrape interval + 1s, discovered from Prometheus' targets."
+                ),
             },
             ("url",),
         ),

@@ -1,8 +1,17 @@
-"""Parsing of the small value languages the experiment format uses.
+r"""Parsing of the small value languages the experiment format uses.
 
 Durations follow Go's syntax (``500ms``, ``30s``, ``1m30s``) because our users write them in
 Go services and Chaos Mesh objects all day. Percentages are written with ``%``. Objectives are
 a comparator and a threshold that may carry a unit: ``">= 99.5%"``, ``"<= 200ms"``.
+
+One rule for whitespace, the same in the JSON Schema and in these parsers: a duration or a
+percentage is written exactly (``"30s\n"`` and ``" 99.5% "`` are rejected, with their position,
+never silently trimmed), and an objective allows spaces (not tabs or line breaks) around its
+comparator, number and unit. Digits are ASCII (``[0-9]``, not ``\d``, which in Python takes any
+Unicode digit). Every pattern ends in ``$(?!\n)``: a schema pattern is read by Python's
+``re.search``, where a bare ``$`` also matches before a final newline, and by editors'
+JavaScript, where it does not.
+The schema keeps durations and percentages to :data:`MAX_LENGTH` characters (finite values).
 """
 
 from __future__ import annotations
@@ -12,18 +21,21 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-DURATION_RE = r"^(\d+(\.\d+)?(ms|s|m|h))+$"
-PERCENT_RE = r"^\d+(\.\d+)?%$"
+MAX_LENGTH = 32
+END = r"$(?!\n)"
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
+DURATION_RE = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+" + END
+PERCENT_RE = r"^[0-9]+(\.[0-9]+)?%" + END
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-_OBJECTIVE = re.compile(
-    r"^\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(%|ms|s|m|h)?\s*$"
+OBJECTIVE_RE = (
+    r"^ *(<=|>=|==|!=|<|>) *(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?) *(?:(%|ms|s|m|h) *)?" + END
 )
+_OBJECTIVE = re.compile(OBJECTIVE_RE)
 
 
 def parse_duration(text: str) -> float:
     """Seconds in a Go-style duration; raises ValueError with what was expected."""
-    if not re.fullmatch(DURATION_RE, text):
+    if not re.match(DURATION_RE, text):
         raise ValueError(f"{text!r} is not a duration; expected e.g. 500ms, 30s, 1m30s, 2h")
     return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
 
@@ -41,7 +53,7 @@ def format_duration(seconds: float) -> str:
 
 def parse_percent(text: str) -> float:
     """The fraction in ``"99.5%"`` (0.995); raises ValueError with what was expected."""
-    if not re.fullmatch(PERCENT_RE, text):
+    if not re.match(PERCENT_RE, text):
         raise ValueError(f"{text!r} is not a percentage; expected e.g. 95%, 99.5%")
     return float(text[:-1]) / 100.0
 
@@ -92,9 +104,6 @@ class Objective:
         return self.text
 
 
-OBJECTIVE_RE = r"^\s*(<=|>=|==|!=|<|>)\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*(%|ms|s|m|h)?\s*$"
-
-
 def parse_objective(text: str) -> Objective:
     """``">= 99.5%"`` → Objective(GE, 0.995); raises ValueError with what was expected."""
     match = _OBJECTIVE.match(text)
@@ -103,7 +112,7 @@ def parse_objective(text: str) -> Objective:
             f"{text!r} is not an objective; expected a comparator and a number, "
             "e.g. '>= 99.5%', '<= 200ms', '< 0.7%'"
         )
-    op, number, unit = match.groups()
+    op, number, unit = match.group(1, 2, 5)
     value = float(number)
     if unit == "%":
         value /= 100.0

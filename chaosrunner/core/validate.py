@@ -9,7 +9,9 @@ here touches the outside world; the caller reads the file and passes the environ
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
@@ -18,7 +20,7 @@ from typing import Any
 import jsonschema
 
 from chaosrunner.core.errors import ExperimentError, Problem
-from chaosrunner.core.faults import REGISTRY
+from chaosrunner.core.faults import REGISTRY, _cluster, _kube, raw_manifest
 from chaosrunner.core.model import (
     Binding,
     BlastRadius,
@@ -31,6 +33,7 @@ from chaosrunner.core.model import (
     GuardrailNoData,
     Judge,
     JudgeRule,
+    KubernetesSettings,
     Metadata,
     NoDataPolicy,
     PrometheusConfig,
@@ -38,14 +41,20 @@ from chaosrunner.core.model import (
     Sli,
     SliKind,
     Target,
+    tick_span,
 )
-from chaosrunner.core.plan import ScheduleError, schedule_faults
+from chaosrunner.core.plan import ScheduleError, observing_tick, schedule_faults
 from chaosrunner.core.promql import SLI_FORMS, compile_sli, default_unit
 from chaosrunner.core.schema import experiment_schema
-from chaosrunner.core.source import Document, Path, format_path, load_document
+from chaosrunner.core.source import Document, Path, format_path, is_secret_name, load_document
 from chaosrunner.core.units import parse_duration, parse_objective, parse_percent
 
 DEFAULT_EXPIRY_MARGIN = 30.0
+#: What stands in a message for a secret variable's value.
+MASK = "***"
+#: The leak hook (demo/leakhook) refuses a leak that would outlive this by default.
+LEAK_HOOK_MAX_EXPIRY = 3600.0
+_URL = re.compile(r"^https?://[^/\s]+")
 _PARTS_BY_DRIVER = {
     DriverKind.LOCAL: ("process", "proxy", "hook"),
     DriverKind.CHAOS_MESH: ("pods", "hook"),
@@ -90,6 +99,7 @@ def load(
     doc = load_document(text, file, cli_vars=cli_vars, environ=environ)
     if doc.data is None:
         raise ExperimentError(doc.problems)
+    _check_cli_vars(doc, cli_vars or {})
     _schema_problems(doc)
     builder = _Builder(doc)
     chosen = builder.choose_env(env)
@@ -101,12 +111,66 @@ def load(
         builder.check_env(env_name)
     experiment = builder.build(chosen) if chosen and not doc.problems else None
     if doc.problems or experiment is None:
-        raise ExperimentError(_unique(doc.problems))
+        raise ExperimentError(_masked(_unique(doc.problems), doc))
     return experiment
 
 
 def _unique(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(set(problems))
+
+
+def _check_cli_vars(doc: Document, cli_vars: Mapping[str, str]) -> None:
+    """A ``--var`` the file neither declares nor uses would be ignored: a misspelt override
+    that never happens. Its problem stands at ``spec.variables`` (the command line has no
+    position in the file), or at ``spec`` when the file declares no variables."""
+    declared = _get(doc.data, "spec", "variables")
+    names = sorted(set(declared if isinstance(declared, Mapping) else ()) | set(doc.variables))
+    for name in sorted(set(cli_vars) - set(names)):
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        known = f"expected one of: {', '.join(names)}" if names else "expected no --var"
+        doc.problem(
+            ("spec", "variables"),
+            f"--var {name}: the file declares no variable {name!r} and uses none, so it would "
+            f"be ignored; {hint}{known}",
+            key=True,
+        )
+
+
+def _masked(problems: list[Problem], doc: Document) -> list[Problem]:
+    """Problems with every secret variable's value replaced by ``***``.
+
+    A message may quote the value it found (``'...' is not valid``), and that value may have
+    come from a secret variable. Values of four characters or more are masked in every
+    message; shorter ones only in messages about a field built from a secret (masking ``ab``
+    everywhere would garble the text)."""
+    secrets = set(doc.secrets)
+    paths = {format_path(p) for p in doc.secret_paths}
+    declared = _get(doc.data, "spec", "variables")
+    for name, decl in declared.items() if isinstance(declared, Mapping) else ():
+        if is_secret_name(str(name)) or (isinstance(decl, Mapping) and decl.get("secret") is True):
+            paths.add(f"spec.variables.{name}")
+            default = decl.get("default") if isinstance(decl, Mapping) else None
+            if default is not None and str(default):
+                secrets.add(str(default))
+    if not secrets:
+        return problems
+    ordered = sorted(secrets, key=len, reverse=True)
+    out = []
+    for problem in problems:
+        about_secret = any(_related(problem.path, p) for p in paths)
+        message = problem.message
+        for secret in ordered:
+            if len(secret) >= 4 or about_secret:
+                for form in {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1]}:
+                    message = message.replace(form, MASK)
+        out.append(dataclasses.replace(problem, message=message))
+    return out
+
+
+def _related(path: str, secret_path: str) -> bool:
+    """Whether a problem at ``path`` may quote the value at ``secret_path`` (same, or above)."""
+    return secret_path == path or secret_path.startswith((f"{path}.", f"{path}[")) or not path
 
 
 def _concerns(path: Path, envs: list[str], declared: list[str]) -> bool:
@@ -216,6 +280,11 @@ def _article(name: str) -> str:
     return names.get(name, name)
 
 
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else nothing (the schema reports the wrong type)."""
+    return value if isinstance(value, list) else []
+
+
 def _get(data: Any, *keys: str | int) -> Any:
     for key in keys:
         if isinstance(data, Mapping) and isinstance(key, str):
@@ -280,7 +349,7 @@ class _Builder:
         self._check_unique("guardrails")
         self._check_unique("faults")
         self._check_schedule()
-        faults = [f for f in (_get(self.spec, "faults") or []) if isinstance(f, Mapping)]
+        faults = [f for f in _list(_get(self.spec, "faults")) if isinstance(f, Mapping)]
         for i, fault in enumerate(faults):
             self._check_fault(i, fault)
         self._check_fault_schedule(faults)
@@ -288,7 +357,7 @@ class _Builder:
     def _check_unique(self, key: str, items: list[Any] | None = None) -> None:
         seen: set[str] = set()
         owner = ("spec", key) if items is None else ("spec", "steadyState", "slis")
-        for i, item in enumerate(items if items is not None else (_get(self.spec, key) or [])):
+        for i, item in enumerate(items if items is not None else _list(_get(self.spec, key))):
             name = _get(item, "name")
             if isinstance(name, str):
                 if name in seen:
@@ -319,6 +388,30 @@ class _Builder:
                     )
                 if rule == JudgeRule.SUSTAINED and "for" not in judge:
                     self.doc.problem((*path, "judge"), "rule sustained needs 'for', e.g. for: 30s")
+                if rule == JudgeRule.SUSTAINED and "for" in judge:
+                    self._check_judgeable((*path, "judge", "for"), judge["for"])
+
+    def _check_judgeable(self, path: Path, raw_for: Any) -> None:
+        """A rule must be able to fail in each phase it judges (baseline, blast window), given
+        the ticks in it (at 0, i, 2i, ... up to the phase's length), or HELD means nothing."""
+        sustain = _seconds(raw_for, -1.0)
+        sched = _get(self.spec, "schedule")
+        if sustain <= 0 or not isinstance(sched, Mapping):
+            return
+        tick = _seconds(sched.get("probeInterval"), -1.0)
+        judge = Judge(JudgeRule.SUSTAINED, sustain_seconds=sustain)
+        for key, label in (("baseline", "baseline"), ("blast", "blast window")):
+            seconds = _seconds(sched.get(key), -1.0)
+            span = tick_span(seconds, tick)
+            if tick > 0 and seconds >= 0 and not judge.can_fail_within(span):
+                self.doc.problem(
+                    path,
+                    f"a breach must last {raw_for} to count, but the {label}'s ticks "
+                    f"({sched[key]} at a probe interval of {sched['probeInterval']}) span only "
+                    f"{span:g}s, so this rule could never fail; expected at most {span:g}s, or a "
+                    f"longer {label}",
+                )
+                return
 
     def _check_schedule(self) -> None:
         sched = _get(self.spec, "schedule")
@@ -380,10 +473,70 @@ class _Builder:
             for f in faults
         ]
         try:
-            schedule_faults(items, blast, order)
+            spans = schedule_faults(items, blast, order)
         except ScheduleError as exc:
             field = exc.field if exc.field in faults[exc.index] else "name"
             self.doc.problem(("spec", "faults", exc.index, field), str(exc))
+            return
+        margin = _seconds(_get(self.spec, "schedule", "expiryMargin"), DEFAULT_EXPIRY_MARGIN)
+        for i, (fault, (start, end)) in enumerate(zip(faults, spans, strict=True)):
+            self._check_expiry(i, fault, (end - start) + margin)
+            self._check_observed(i, fault, start, end, blast)
+
+    def _check_observed(
+        self, i: int, fault: Mapping[str, Any], start: float, end: float, blast: float
+    ) -> None:
+        """A fault no probe tick falls under is never judged: a pass would say nothing of it."""
+        interval = _seconds(_get(self.spec, "schedule", "probeInterval"), -1.0)
+        if interval <= 0 or observing_tick(start, end, blast, interval) is not None:
+            return
+        last = tick_span(blast, interval)
+        following = observing_tick(start, blast, blast, interval)
+        if following is None:
+            field = "after"
+            expected = f"expected it to start before {last:g}s, the blast window's last tick"
+        else:
+            field = "duration"
+            expected = f"expected it to last past {following:g}s, the next tick after its start"
+        self.doc.problem(
+            ("spec", "faults", i, field if field in fault else "name"),
+            f"the fault would be active from {start:g}s to {end:g}s, but no probe tick of the "
+            f"blast window (every {interval:g}s from 0s to {last:g}s) falls after its start and "
+            f"before its end, so the hypotheses would never see the system under this fault; "
+            f"{expected}",
+        )
+
+    def _check_expiry(self, i: int, fault: Mapping[str, Any], expiry: float) -> None:
+        """A fault's own expiry (its duration plus the margin) is Chaos Mesh's spec.duration, a
+        Go time.Duration; a raw manifest's written duration must not outlive it; the leak hook
+        refuses a leak longer than an hour."""
+        path: Path = ("spec", "faults", i)
+        kind = fault.get("type")
+        field = "duration" if "duration" in fault else "name"
+        if not expiry <= _cluster.GO_MAX_SECONDS:
+            self.doc.problem(
+                (*path, field),
+                f"the fault would expire after {expiry:g}s (its duration plus the expiry "
+                f"margin); expected at most {_cluster.GO_MAX_TEXT}, the longest Go duration "
+                "(Chaos Mesh's spec.duration)",
+            )
+        elif kind == "goroutine-leak" and expiry > LEAK_HOOK_MAX_EXPIRY:
+            self.doc.problem(
+                (*path, field),
+                f"the leak would expire after {expiry:g}s (its duration plus the expiry margin); "
+                "the leak hook refuses more than 1h: expected a shorter fault or margin",
+            )
+        params = fault.get("params")
+        if kind == "raw-manifest" and isinstance(params, Mapping):
+            written = raw_manifest.written_duration(params)
+            timed = not raw_manifest.one_shot(params)
+            if written is not None and timed and written > expiry + 1e-9:
+                self.doc.problem(
+                    (*path, "params", "manifest", "spec", "duration"),
+                    f"{params['manifest']['spec']['duration']!r} outlives the fault's expiry of "
+                    f"{expiry:g}s (its duration plus the expiry margin); expected at most that, "
+                    "or no spec.duration (the fault's expiry is then used)",
+                )
 
     # -- checks for one environment -------------------------------------------------------
 
@@ -396,12 +549,15 @@ class _Builder:
 
     def check_env(self, env: str) -> None:
         driver = self._driver(env)
-        url = _get(self.envs, env, "prometheus", "url")
-        if isinstance(url, str) and not re.match(r"^https?://[^/\s]+", url):
+        self._check_url(("spec", "environments", env, "prometheus", "url"))
+        age = _get(self.envs, env, "prometheus", "maxSampleAge")
+        if isinstance(age, str) and _seconds(age, 1.0) <= 0:
             self.doc.problem(
-                ("spec", "environments", env, "prometheus", "url"),
-                f"{url!r} is not a URL; expected http://host:port or https://host:port",
+                ("spec", "environments", env, "prometheus", "maxSampleAge"),
+                f"{age!r} would make every reading stale; expected a duration above 0s",
             )
+        if driver is DriverKind.CHAOS_MESH:
+            self._check_kubernetes(("spec", "environments", env, "kubernetes"))
         targets = _get(self.spec, "targets")
         if driver is None or not isinstance(targets, Mapping):
             return
@@ -421,6 +577,28 @@ class _Builder:
             if isinstance(binding, Mapping):
                 self._check_binding(("spec", "targets", name, "bindings", env), binding, driver)
         self._check_fault_bindings(env, driver, targets)
+
+    def _check_url(self, path: Path) -> None:
+        url = _get(self.doc.data, *path)
+        if isinstance(url, str) and not _URL.match(url):
+            self.doc.problem(
+                path, f"{url!r} is not a URL; expected http://host:port or https://host:port"
+            )
+
+    def _check_kubernetes(self, path: Path) -> None:
+        """Namespaces the run checks against or keeps its Leases in: DNS-1123 labels."""
+        allowed = _get(self.doc.data, *path, "allowNamespaces")
+        for i, name in enumerate(allowed if isinstance(allowed, list) else []):
+            if isinstance(name, str) and not _kube.dns_label(name):
+                self.doc.problem(
+                    (*path, "allowNamespaces", i),
+                    f"{name!r} is not valid; expected {_kube.DNS_LABEL}",
+                )
+        lease = _get(self.doc.data, *path, "leaseNamespace")
+        if isinstance(lease, str) and not _kube.dns_label(lease):
+            self.doc.problem(
+                (*path, "leaseNamespace"), f"{lease!r} is not valid; expected {_kube.DNS_LABEL}"
+            )
 
     def _check_binding(self, path: Path, binding: Mapping[str, Any], driver: DriverKind) -> None:
         allowed = _PARTS_BY_DRIVER[driver]
@@ -450,20 +628,19 @@ class _Builder:
             needed = "url" if driver is DriverKind.LOCAL else "port"
             if needed not in hook:
                 self.doc.problem((*path, "hook"), f"the {driver.value} driver needs hook.{needed}")
+        if driver is DriverKind.LOCAL:
+            self._check_url((*path, "hook", "url"))
+            self._check_url((*path, "proxy", "api"))
         pods = binding.get("pods")
-        if isinstance(pods, Mapping):
-            if not ("namespace" in pods or "namespaces" in pods):
-                self.doc.problem((*path, "pods"), "expected namespace or namespaces")
-            if (
-                pods.get("mode") in ("fixed", "fixed-percent", "random-max-percent")
-                and "value" not in pods
-            ):
-                self.doc.problem((*path, "pods", "mode"), f"mode {pods['mode']} needs a 'value'")
+        if isinstance(pods, Mapping) and driver is DriverKind.CHAOS_MESH:
+            found = _cluster.selection_problems(pods, default_mode="one", needs_namespace=True)
+            for at, message in found:
+                self.doc.problem((*path, "pods", *at), message)
 
     def _check_fault_bindings(
         self, env: str, driver: DriverKind, targets: Mapping[str, Any]
     ) -> None:
-        for i, fault in enumerate(_get(self.spec, "faults") or []):
+        for i, fault in enumerate(_list(_get(self.spec, "faults"))):
             kind = REGISTRY.get(str(_get(fault, "type")))
             target = _get(fault, "target")
             if kind is None or not isinstance(target, str) or target not in targets:
@@ -477,6 +654,13 @@ class _Builder:
                     f"(driver {driver.value}); it needs driver: {drivers}",
                 )
                 continue
+            params = _get(fault, "params")
+            driver_check = kind.driver_checks.get(driver)
+            if driver_check is not None and isinstance(params, Mapping):
+                for sub, message in driver_check(params):
+                    self.doc.problem(
+                        (*path, "params", *sub), f"{message} (environment {env!r})"
+                    )
             binding = _get(targets, target, "bindings", env)
             required = kind.requires[driver]
             needs = (required,) if isinstance(required, str) else required
@@ -535,7 +719,7 @@ class _Builder:
         assert isinstance(self.envs, Mapping)
         raw = self.envs[name]
         prom = raw["prometheus"]
-        settings = {k: v for k, v in raw.items() if k not in ("driver", "prometheus")}
+        kube = raw.get("kubernetes") or {}
         return Environment(
             name=name,
             driver=DriverKind(raw["driver"]),
@@ -543,8 +727,13 @@ class _Builder:
                 url=prom["url"].rstrip("/"),
                 bearer_token=prom.get("bearerToken") or None,
                 timeout=_seconds(prom.get("timeout"), 5.0),
+                max_sample_age=_seconds(prom.get("maxSampleAge"), 0.0) or None,
             ),
-            settings=MappingProxyType(settings),
+            kubernetes=KubernetesSettings(
+                context=kube.get("context") or None,
+                allow_namespaces=tuple(str(n) for n in kube.get("allowNamespaces", ())),
+                lease_namespace=kube.get("leaseNamespace") or None,
+            ),
         )
 
     def _target(self, name: str, raw: Mapping[str, Any]) -> Target:

@@ -1,31 +1,50 @@
 """Drive one experiment run through its phases, and always roll back.
 
-The engine knows nothing of Prometheus, processes or Kubernetes: it talks to ports. What it
-guarantees is ordering and safety: nothing is injected before validation and preflight pass; every
-injection is journalled before the driver is called (so a crash leaves a record of intent);
-rollback runs in ``finally`` for every way out — pass, fail, guardrail, exception, signal — and a
-second signal cannot skip it; the probe loop samples every SLI on every tick, with no
-short-circuit, and checks every guardrail on every tick.
+The engine reads the way a run goes (README, "What a run does"): preflight, baseline, inject,
+observe, rollback, recovery, verdict. The engine knows nothing of Prometheus, processes or
+Kubernetes: it talks to ports. What it guarantees is ordering and safety: nothing is injected
+before validation and preflight pass; every injection is journalled before the driver is called
+(so a crash leaves a record of intent); rollback runs for every way out — pass, fail,
+guardrail, exception, signal — and a second signal cannot skip it.
+
+Every sampling phase (baseline, observe, recovery) runs the one tick loop, :meth:`_sample`.
+Ticks sit on a fixed grid from the phase's start, so a phase's ticks span what the schedule
+says; faults start and end at their planned offsets, not on ticks. On each tick every SLI and
+guardrail query is asked at once (``probes.Prober``), pinned to the tick's time, each with a
+deadline shorter than the probe interval; a guardrail is judged as soon as its answer is in and
+a breach aborts at once. A tick the loop could not start within half an interval of when it was
+due is not sampled late: it is recorded as MISSED, missing evidence like a gap in the data.
+
+The journal records (its methods are its only writers); :meth:`_commit` is the one step that
+hands what it recorded to the sink. Any unexpected exception is a crash: rolled back like any
+other way out, and recorded (failure stage ``crash``) so the verdict is ERROR, never a verdict
+on the system.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 
 import structlog
 
 from chaosrunner.core.errors import ChaosRunnerError, RunInterrupted
 from chaosrunner.core.hypothesis import Outcome, judge_phase, tick_holds
 from chaosrunner.core.journal import (
-    Abort,
     AbortReason,
     CheckRecord,
-    Failure,
     FailureStage,
     GuardrailEvent,
     InjectionRecord,
     Journal,
+    PlannedFaultRecord,
     SampleStatus,
+    TickSample,
+    late_bound,
 )
-from chaosrunner.core.model import Experiment, GuardrailNoData, Phase
+from chaosrunner.core.model import Experiment, Guardrail, GuardrailNoData, Phase
 from chaosrunner.core.plan import Plan, PlannedFault, make_plan
 from chaosrunner.core.ports import (
     Clock,
@@ -34,20 +53,34 @@ from chaosrunner.core.ports import (
     JournalSink,
     MetricsSource,
     Progress,
+    Reading,
     RunInfo,
+    SliTick,
 )
 from chaosrunner.core.verdict import Decision, decide
+from chaosrunner.runner.probes import Prober, Query, query_deadline
 from chaosrunner.runner.stop import StopFlag
 
 log = structlog.get_logger("chaosrunner.run")
 CONFIRM_TIMEOUT = 30.0
 REMOVE_TIMEOUT = 60.0
+_EPS = 1e-6
 
 
 class _GuardrailBreach(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+@dataclass(frozen=True)
+class _Timed:
+    """Something the loop does at an offset into its phase (a fault's start or end); it
+    returns why the phase must end early, or ''."""
+
+    offset: float
+    order: int
+    action: Callable[[], str]
 
 
 class Runner:
@@ -64,6 +97,7 @@ class Runner:
         stop: StopFlag,
         dry_run: bool = False,
         confirm_timeout: float = CONFIRM_TIMEOUT,
+        query_timeout: float | None = None,
     ) -> None:
         self.experiment = experiment
         self.plan: Plan = make_plan(experiment)
@@ -75,169 +109,292 @@ class Runner:
         self.stop = stop
         self.dry_run = dry_run
         self.confirm_timeout = confirm_timeout
+        interval = experiment.schedule.probe_interval
+        self.late_bound = late_bound(interval)
+        queries = [Query(s.name, s.query) for s in experiment.slis] + [
+            Query(g.name, g.query, guardrail=True) for g in experiment.guardrails
+        ]
+        self._queries = tuple(queries)
+        self._guardrails = {g.name: g for g in experiment.guardrails}
+        self.prober = Prober(
+            metrics, query_deadline(interval, query_timeout), workers=len(queries) * 2
+        )
         now = clock.now()
         self.info = RunInfo(run_id, experiment.metadata.name, now)
-        self.journal = Journal.start(experiment, run_id, now, dry_run=dry_run)
+        self.journal = Journal.start(
+            experiment,
+            run_id,
+            now,
+            dry_run=dry_run,
+            plan=[
+                PlannedFaultRecord(
+                    fault=pf.fault.name,
+                    kind=pf.kind.name,
+                    target=pf.fault.target,
+                    one_shot=pf.kind.one_shot,
+                    planned_start=pf.start,
+                    planned_end=pf.end,
+                    expiry=pf.expiry,
+                )
+                for pf in self.plan.faults
+            ],
+        )
         self.handles: dict[str, Handle] = {}
+        self._blind: dict[str, str] = {}  # guardrails that cannot see now, and why
+        self._behind = False  # in a stretch of missed ticks (said once per stretch)
         self.decision: Decision | None = None
         self.log = log.bind(run_id=run_id, experiment=experiment.metadata.name)
 
     # -- the run ------------------------------------------------------------------------------
 
     def run(self) -> Decision:
-        self.sink.write(self.journal, force=True)
+        self._commit()
         try:
-            if self._preflight() and not self.dry_run:
-                self._experiment()
+            self._sequence()
         except RunInterrupted as exc:
             self._abort(AbortReason.SIGNAL, str(exc))
         except _GuardrailBreach as exc:
             self._abort(AbortReason.GUARDRAIL, exc.detail)
         except ChaosRunnerError as exc:
             self._fail(FailureStage.RUN, str(exc))
-        except Exception as exc:
-            self.log.exception("run crashed")
-            self._fail(FailureStage.RUN, f"unexpected {type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a crash is recorded as ERROR, never lost
+            self._crash(exc)
         finally:
             try:
                 with self.stop.shielded():
                     self._rollback()
+            except Exception as exc:  # noqa: BLE001 - a crash is recorded as ERROR, never lost
+                self._crash(exc)
             finally:
-                self.driver.close()
+                self.prober.close()
+                try:
+                    self.driver.close()
+                except Exception as exc:  # noqa: BLE001 - a crash is recorded as ERROR, never lost
+                    self._crash(exc)
         return self._finish()
 
-    def _experiment(self) -> None:
-        s = self.experiment.schedule
-        self._sample_phase(Phase.BASELINE, s.baseline)
+    def _sequence(self) -> None:
+        """The run as the README tells it. Each step returns False when the run goes no further
+        (the journal says why); an exception is handled once, in :meth:`run`."""
+        if not self._preflight():
+            return
+        # A stop asked for while preflight ran ends the run here, a dry run included: an
+        # interrupted dry run is ABORTED, not a dry run that passed.
+        self._checkpoint()
+        if self.dry_run:
+            return
+        if not self._baseline() or not self._inject_first() or not self._observe():
+            return
+        with self.stop.shielded():
+            self._rollback()  # the faults go before recovery is measured
+        self._checkpoint()
+        if self.journal.failure is None:  # e.g. a removal that crashed: nothing to recover from
+            self._recovery()
+
+    def _baseline(self) -> bool:
+        self._sample(Phase.BASELINE, self.experiment.schedule.baseline)
         steady = [
             judge_phase(rec, self.journal.series[rec.name], Phase.BASELINE).outcome
             for rec in self.journal.slis
         ]
         if any(o is not Outcome.HELD for o in steady):
             self._event("steady state not established in the baseline: nothing will be injected")
-            return
+            return False
+        return True
+
+    def _inject_first(self) -> bool:
+        """The faults planned at the window's start, injected before its first tick."""
         self._begin(Phase.INJECT, None)
-        immediate = [pf for pf in self.plan.faults if pf.start <= 0]
-        for pf in immediate:
+        for pf in (pf for pf in self.plan.faults if pf.start <= 0):
             if not self._inject(pf):
-                self.journal.end(
-                    Phase.INJECT, self.clock.now(), completed=False, note="not confirmed"
-                )
-                return
-        self.journal.end(Phase.INJECT, self.clock.now(), completed=True)
-        self._observe()
+                self._end(Phase.INJECT, completed=False, note="not confirmed")
+                return False
+        self._end(Phase.INJECT, completed=True)
+        return True
 
-    def _observe(self) -> None:
-        s = self.experiment.schedule
-        start = self._begin(Phase.OBSERVE, s.blast)
-        end = start + s.blast
-        pending = [pf for pf in self.plan.faults if pf.start > 0]
-        tick = start
-        while True:
-            self._checkpoint()
-            for pf in self.plan.faults:
-                if pf.fault.name in self.handles and tick >= start + pf.end and pf.end < s.blast:
-                    self._remove(pf)
-            for pf in [p for p in pending if tick >= start + p.start]:
-                pending.remove(pf)
-                if not self._inject(pf):
-                    self.journal.end(
-                        Phase.OBSERVE,
-                        self.clock.now(),
-                        completed=False,
-                        note=f"fault {pf.fault.name} not confirmed",
-                    )
-                    return
-            self._tick(Phase.OBSERVE)
-            tick = self._next_tick(tick)
-            if tick > end + 1e-6:
-                break
-            if not self.clock.sleep_until(tick):
-                self._checkpoint()
-        self.journal.end(Phase.OBSERVE, self.clock.now(), completed=True)
+    def _observe(self) -> bool:
+        """The blast window: faults planned later start, and those planned to end early end,
+        at their offsets (a fault that is not confirmed ends the window)."""
+        blast = self.experiment.schedule.blast
+        timed = [
+            _Timed(pf.end, 0, partial(self._end_fault, pf))
+            for pf in self.plan.faults
+            if pf.end < blast - _EPS
+        ] + [
+            _Timed(pf.start, 1, partial(self._start_fault, pf))
+            for pf in self.plan.faults
+            if pf.start > 0
+        ]
+        return self._sample(Phase.OBSERVE, blast, timed)
 
-    def _sample_phase(self, phase: Phase, seconds: float) -> None:
-        start = self._begin(phase, seconds)
-        end = start + seconds
-        tick = start
-        while True:
-            self._checkpoint()
-            self._tick(phase)
-            tick = self._next_tick(tick)
-            if tick > end + 1e-6:
-                break
-            if not self.clock.sleep_until(tick):
-                self._checkpoint()
-        self.journal.end(phase, self.clock.now(), completed=True)
+    def _start_fault(self, pf: PlannedFault) -> str:
+        return "" if self._inject(pf) else f"fault {pf.fault.name} not confirmed"
+
+    def _end_fault(self, pf: PlannedFault) -> str:
+        return self._remove(pf) if pf.fault.name in self.handles else ""
 
     def _recovery(self) -> None:
-        s = self.experiment.schedule
-        start = self._begin(Phase.RECOVERY, s.recovery)
-        end = start + s.recovery
-        tick = start
-        recovered = False
+        """Sampled until every SLI is back within its objective, or the recovery limit."""
+
+        def recovered(values: Mapping[str, SliTick]) -> str:
+            return (
+                "every SLI back within its objective"
+                if all(v.holds for v in values.values())
+                else ""
+            )
+
+        self._sample(
+            Phase.RECOVERY,
+            self.experiment.schedule.recovery,
+            until=recovered,
+            limit_note="recovery limit reached",
+        )
+
+    # -- the tick loop ------------------------------------------------------------------------
+
+    def _sample(
+        self,
+        phase: Phase,
+        seconds: float,
+        timed: Sequence[_Timed] = (),
+        *,
+        until: Callable[[Mapping[str, SliTick]], str] | None = None,
+        limit_note: str = "",
+    ) -> bool:
+        """The one tick loop: ticks on the phase's grid, timed actions at their offsets, until
+        the phase's end (or ``until`` says it is done). A tick the loop reaches more than
+        ``late_bound`` after it was due is recorded as missed, not sampled late. Returns False
+        when a timed action ended the phase early."""
+        start = self._begin(phase, seconds)
+        end = start + seconds
+        interval = self.experiment.schedule.probe_interval
+        queue = sorted(timed, key=lambda a: (a.offset, a.order))
+        tick = _grid(start)
+        note = limit_note
         while True:
             self._checkpoint()
-            values = self._tick(Phase.RECOVERY)
-            if all(ok for _, ok, _ in values.values()):
-                recovered = True
+            now = self.clock.now()
+            while queue and now >= start + queue[0].offset - _EPS:
+                why = queue.pop(0).action()
+                if why:
+                    self._end(phase, completed=False, note=why)
+                    return False
+                now = self.clock.now()
+            if tick <= end + _EPS and now >= tick - _EPS:
+                if now - tick > self.late_bound + _EPS:
+                    self._missed(phase, tick, now)
+                else:
+                    values = self._tick(phase, tick)
+                    done = until(values) if until is not None else ""
+                    if done:
+                        note = done
+                        break
+                tick += interval
+                continue
+            wake = min([tick, *(start + a.offset for a in queue)])
+            if wake > end + _EPS:
                 break
-            tick = self._next_tick(tick)
-            if tick > end + 1e-6:
-                break
-            if not self.clock.sleep_until(tick):
+            if not self.clock.sleep_until(wake):
                 self._checkpoint()
-        note = "every SLI back within its objective" if recovered else "recovery limit reached"
-        self.journal.end(Phase.RECOVERY, self.clock.now(), completed=True, note=note)
+        self._end(phase, completed=True, note=note)
+        return True
 
-    def _next_tick(self, tick: float) -> float:
-        interval = self.experiment.schedule.probe_interval
-        tick += interval
-        now = self.clock.now()
-        while tick < now - interval / 2:
-            tick += interval  # sampling overran a tick: skip it rather than burst
-        return tick
-
-    # -- one tick -----------------------------------------------------------------------------
-
-    def _tick(self, phase: Phase) -> dict[str, tuple[float | None, bool, str]]:
-        at = self.clock.now()
-        shown: dict[str, tuple[float | None, bool, str]] = {}
+    def _tick(self, phase: Phase, due: float) -> dict[str, SliTick]:
+        """Sample one tick at its due time: every query at once, guardrails judged as their
+        answers come in (a breach aborts without waiting for the SLIs)."""
+        sampled = self.clock.now()
+        readings: dict[str, Reading] = {}
+        blind: list[str] = []
+        breaches: list[str] = []
+        for query, reading in self.prober.ask(self._queries, due, lambda: bool(breaches)):
+            if not query.guardrail:
+                readings[query.key] = reading
+                continue
+            why, breach = self._judge_guardrail(self._guardrails[query.key], reading, due)
+            if why:
+                blind.append(query.key)
+            if breach:
+                breaches.append(breach)
+        samples = []
+        shown: dict[str, SliTick] = {}
         for rec in self.journal.slis:
-            reading = self.metrics.instant(rec.query, at)
-            self.journal.series[rec.name].append(at, phase, reading.value, reading.status)
-            if reading.status is SampleStatus.ERROR:
-                self.journal.record_probe_error(rec.name, at, reading.error)
-            shown[rec.name] = (reading.value, tick_holds(rec, reading.value), rec.objective)
-        self.progress.tick(at, shown)
-        breach = self._check_guardrails(at)
-        self.sink.write(self.journal)
-        if breach:
-            raise _GuardrailBreach(breach)
+            got = readings.get(rec.name)
+            if got is None:
+                continue  # not waited for: a guardrail breached
+            fresh = got.status is SampleStatus.OK
+            samples.append(
+                TickSample(rec.name, got.value if fresh else None, got.status, got.error)
+            )
+            shown[rec.name] = SliTick(
+                got.value if fresh else None,
+                got.status,
+                fresh and tick_holds(rec, got.value),
+                rec.objective,
+                got.error,
+            )
+        self.journal.tick(phase, due, sampled, samples, blind)
+        self._commit()
+        if self._behind:
+            self._behind = False
+            self._event("the probe loop is back on time")
+        self.progress.tick(due, shown)
+        if breaches:
+            raise _GuardrailBreach("; ".join(breaches))
         return shown
 
-    def _check_guardrails(self, at: float) -> str:
-        breaches = []
-        for g in self.experiment.guardrails:
-            reading = self.metrics.instant(g.query, at)
-            if reading.status is SampleStatus.ERROR:
-                detail = f"guardrail {g.name!r} could not be evaluated: {reading.error}"
-                breaches.append(detail)
-                self.journal.guardrail_events.append(GuardrailEvent(g.name, at, None, True, detail))
-            elif reading.value is None:
-                if g.on_no_data is GuardrailNoData.ABORT:
-                    detail = f"guardrail {g.name!r} returned no data (onNoData: abort)"
-                    breaches.append(detail)
-                    self.journal.guardrail_events.append(
-                        GuardrailEvent(g.name, at, None, True, detail)
-                    )
-            elif g.abort_if.holds(reading.value):
-                detail = f"guardrail {g.name!r}: {reading.value:.4g} {g.abort_if.text}"
-                breaches.append(detail)
-                self.journal.guardrail_events.append(
-                    GuardrailEvent(g.name, at, reading.value, True, detail)
-                )
-        return "; ".join(breaches)
+    def _missed(self, phase: Phase, due: float, now: float) -> None:
+        """A tick due at ``due`` that could not be sampled in time: unknown for every SLI."""
+        why = f"not sampled in time: the probe loop was {now - due:.3g} s behind"
+        self.journal.tick(
+            phase,
+            due,
+            None,
+            [TickSample(rec.name, None, SampleStatus.MISSED, why) for rec in self.journal.slis],
+        )
+        self._commit()
+        if not self._behind:
+            self._behind = True
+            self._event(f"tick missed ({why}); a missed tick is missing evidence")
+            self.log.warning("tick missed", phase=phase.value, behind=round(now - due, 3))
+
+    def _judge_guardrail(self, g: Guardrail, reading: Reading, at: float) -> tuple[str, str]:
+        """Judge one guardrail's answer: (why it is blind or '', the breach or '').
+
+        One that cannot see (no data, probe error, stale data) follows its ``onNoData``:
+        ``abort`` stops the run, ``ignore`` goes on; either way the blind tick is counted, and
+        going blind or seeing again is an event, once per change."""
+        why = _blindness(reading)
+        if why:
+            if g.on_no_data is GuardrailNoData.ABORT:
+                detail = f"guardrail {g.name!r} cannot see: {why} (onNoData: abort)"
+                self.journal.guardrail(GuardrailEvent(g.name, at, None, True, detail, blind=True))
+                return why, detail
+            if g.name not in self._blind:
+                self._blind_changed(g, at, why, None)
+            return why, ""
+        if g.name in self._blind:
+            self._blind_changed(g, at, "", reading.value)
+        if reading.value is not None and g.abort_if.holds(reading.value):
+            detail = f"guardrail {g.name!r}: {reading.value:.4g} {g.abort_if.text}"
+            self.journal.guardrail(GuardrailEvent(g.name, at, reading.value, True, detail))
+            return "", detail
+        return "", ""
+
+    def _blind_changed(self, g: Guardrail, at: float, why: str, value: float | None) -> None:
+        if why:
+            self._blind[g.name] = why
+            detail = (
+                f"guardrail {g.name!r} went blind: {why}; it cannot fire until it sees data "
+                f"again, and the run goes on (onNoData: ignore)"
+            )
+        else:
+            self._blind.pop(g.name, None)
+            detail = f"guardrail {g.name!r} sees data again ({value:.4g})"
+        self.journal.guardrail(GuardrailEvent(g.name, at, value, False, detail, bool(why)))
+        self._event(detail)
+        self.log.warning(
+            "guardrail blind" if why else "guardrail sees again", guardrail=g.name, why=why
+        )
 
     # -- preflight ----------------------------------------------------------------------------
 
@@ -250,47 +407,60 @@ class Runner:
         except ChaosRunnerError as exc:
             checks.append(CheckRecord("metrics source answers", False, str(exc)))
         if checks[0].ok:
-            at = self.clock.now()
-            for sli in self.experiment.slis:
-                reading = self.metrics.instant(sli.query, at)
-                ok = reading.status is SampleStatus.OK
-                detail = (
-                    f"{reading.value:.6g}"
-                    if ok and reading.value is not None
-                    else (reading.error or "the query returned no data")
-                )
-                checks.append(CheckRecord(f"SLI {sli.name} returns data", ok, detail))
-            for g in self.experiment.guardrails:
-                reading = self.metrics.instant(g.query, at)
-                breached = reading.value is not None and g.abort_if.holds(reading.value)
-                ok = reading.status is not SampleStatus.ERROR and not breached
-                detail = reading.error or (
-                    f"already breached: {reading.value:.4g} {g.abort_if.text}"
-                    if breached
-                    else "not breached"
-                )
-                checks.append(CheckRecord(f"guardrail {g.name} not breached", ok, detail))
+            checks.extend(self._query_checks(self.clock.now()))
         try:
             checks.extend(self.driver.preflight(self.plan, self.info))
         except ChaosRunnerError as exc:
             checks.append(CheckRecord(f"{self.driver.kind.value} driver ready", False, str(exc)))
-        self.journal.preflight = checks
+        self.journal.checked(checks)
         self.progress.checks(checks)
         failed = [c for c in checks if not c.ok]
-        self.journal.end(Phase.PREFLIGHT, self.clock.now(), completed=not failed)
+        self._end(Phase.PREFLIGHT, completed=not failed)
         if failed:
             message = "; ".join(f"{c.name}: {c.detail}" for c in failed)
-            self.journal.failure = Failure(FailureStage.PREFLIGHT, self.clock.now(), message)
+            self.journal.failed(FailureStage.PREFLIGHT, self.clock.now(), message)
+            self._commit()
             self.log.error("preflight failed", failed=[c.name for c in failed])
             return False
         self.progress.plan([self.driver.describe(pf, self.info) for pf in self.plan.faults])
         return True
 
+    def _query_checks(self, at: float) -> list[CheckRecord]:
+        """Every SLI returns data; every guardrail returns data and is not breached yet."""
+        checks = []
+        for sli in self.experiment.slis:
+            reading = self.metrics.instant(sli.query, at)
+            ok = reading.status is SampleStatus.OK
+            detail = (
+                f"{reading.value:.6g}"
+                if ok and reading.value is not None
+                else (reading.error or "the query returned no data")
+            )
+            checks.append(CheckRecord(f"SLI {sli.name} returns data", ok, detail))
+        for g in self.experiment.guardrails:
+            reading = self.metrics.instant(g.query, at)
+            why = _blindness(reading)
+            breached = not why and reading.value is not None and g.abort_if.holds(reading.value)
+            if why:
+                detail = f"{why}, so this guardrail could never fire"
+            elif breached:
+                detail = f"already breached: {reading.value:.4g} {g.abort_if.text}"
+            else:
+                detail = f"not breached: {reading.value:.4g}"
+            checks.append(
+                CheckRecord(
+                    f"guardrail {g.name} returns data and is not breached",
+                    not why and not breached,
+                    detail,
+                )
+            )
+        return checks
+
     # -- faults -------------------------------------------------------------------------------
 
     def _inject(self, pf: PlannedFault) -> bool:
         now = self.clock.now()
-        self.journal.injections.append(
+        self.journal.intend(
             InjectionRecord(
                 fault=pf.fault.name,
                 kind=pf.kind.name,
@@ -302,7 +472,7 @@ class Runner:
                 expires_at=now + pf.expiry,
             )
         )
-        self.sink.write(self.journal, force=True)
+        self._commit()  # the intent is on disk before the driver is asked
         handle = self.driver.inject(pf, self.info)
         self.handles[pf.fault.name] = handle
         self.journal.update_injection(
@@ -311,7 +481,7 @@ class Runner:
             expires_at=handle.expires_at,
             details=dict(handle.details),
         )
-        self.sink.write(self.journal, force=True)
+        self._commit()
         self._event(f"injected {pf.fault.name} ({pf.kind.name}); confirming")
         conf = self.driver.confirm(pf, handle, self.confirm_timeout)
         self.journal.update_injection(
@@ -320,7 +490,7 @@ class Runner:
             targets=conf.targets,
             error="" if conf.confirmed_at else (conf.detail or "not confirmed active"),
         )
-        self.sink.write(self.journal, force=True)
+        self._commit()
         if conf.confirmed_at is None:
             self._event(f"fault {pf.fault.name} was not confirmed active: {conf.detail}")
             self.log.warning("fault not confirmed", fault=pf.fault.name, detail=conf.detail)
@@ -329,15 +499,20 @@ class Runner:
         self.log.info("fault confirmed", fault=pf.fault.name, targets=[t.id for t in conf.targets])
         return True
 
-    def _remove(self, pf: PlannedFault) -> None:
+    def _remove(self, pf: PlannedFault) -> str:
+        """Remove one live fault; a removal that raised is recorded and the others go on.
+        Returns '' (a removal never ends a phase early)."""
         handle = self.handles.pop(pf.fault.name)
         try:
             removal = self.driver.remove(pf, handle, REMOVE_TIMEOUT)
-        except ChaosRunnerError as exc:
+        except Exception as exc:  # noqa: BLE001 - a crash is recorded as ERROR, never lost
             self.journal.update_injection(pf.fault.name, error=f"removal failed: {exc}")
+            self._commit()
             self.log.error("fault removal failed", fault=pf.fault.name, error=str(exc))
             self._event(f"could not remove {pf.fault.name}: {exc}")
-            return
+            if not isinstance(exc, ChaosRunnerError):
+                self._crash(exc)
+            return ""
         details = dict(self.journal.injection(pf.fault.name).details)
         if removal.detail:
             details["removal"] = removal.detail
@@ -348,16 +523,19 @@ class Runner:
             removal_confirmed=removal.confirmed or pf.kind.one_shot,
             details=details,
         )
-        self.sink.write(self.journal, force=True)
+        self._commit()
         self._event(
             (f"removed {pf.fault.name}" + (f" ({removal.detail})" if removal.detail else ""))
             if rec.removal_confirmed
             else f"removal of {pf.fault.name} not confirmed: {removal.detail}"
         )
+        return ""
 
     def _rollback(self) -> None:
+        """Remove every live fault. Runs once in the sequence (before recovery) and again on
+        every way out, where it does nothing if there is nothing left to do."""
         live = [pf for pf in self.plan.faults if pf.fault.name in self.handles]
-        if not live and not self.journal.injections:
+        if not live and (not self.journal.injections or self.journal.phase(Phase.ROLLBACK)):
             return
         self._begin(Phase.ROLLBACK, None)
         for pf in live:
@@ -365,68 +543,87 @@ class Runner:
         for rec in self.journal.injections:
             if rec.created_at is None and not rec.error:
                 self.journal.update_injection(rec.fault, error="driver did not create it")
-        self.journal.end(
+        self._end(
             Phase.ROLLBACK,
-            self.clock.now(),
             completed=not any(r.needs_removal for r in self.journal.injections),
         )
-        self.sink.write(self.journal, force=True)
 
     # -- endings ------------------------------------------------------------------------------
 
     def _finish(self) -> Decision:
-        observe = self.journal.phase(Phase.OBSERVE)
-        clean_end = (
-            observe is not None
-            and observe.completed
-            and self.journal.abort is None
-            and self.journal.failure is None
-            and not self.stop.is_set()
-        )
-        if clean_end:
-            try:
-                self._recovery()
-            except RunInterrupted as exc:
-                self.journal.end(Phase.RECOVERY, self.clock.now(), completed=False, note=str(exc))
-                self._abort(AbortReason.SIGNAL, str(exc))
-            except _GuardrailBreach as exc:
-                self.journal.end(Phase.RECOVERY, self.clock.now(), completed=False, note=exc.detail)
-                self._abort(AbortReason.GUARDRAIL, exc.detail)
         self._begin(Phase.VERDICT, None)
         decision = self.decision = decide(self.journal)
-        self.journal.outcome = decision.to_dict()
-        self.journal.finished_at = self.clock.now()
-        self.journal.end(Phase.VERDICT, self.journal.finished_at, completed=True)
-        self.sink.write(self.journal, force=True)
+        self._end(Phase.VERDICT, completed=True)
+        self.journal.judged(decision.record(), self.clock.now())
+        self._commit()
         self.log.info("verdict", verdict=decision.verdict.value, reasons=list(decision.reasons))
         return decision
 
+    def escaped(self, exc: BaseException) -> None:
+        """Record an exception that escaped :meth:`run` as a crash (the verdict is ERROR), with
+        every open phase ended. The caller judges and re-raises."""
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        failure = self.journal.failure
+        if failure is None or failure.stage is not FailureStage.CRASH:
+            if failure is not None:
+                message += f" (after: {failure.message})"
+            self.journal.failed(FailureStage.CRASH, self.clock.now(), message)
+        self.journal.end_open(self.clock.now(), message)
+        self._commit()
+
+    def judged(self, decision: Decision) -> None:
+        """Record a verdict reached outside :meth:`run` (after a crash escaped it)."""
+        self.decision = decision
+        self.journal.judged(decision.record(), self.clock.now())
+        self._commit()
+
     def _abort(self, reason: AbortReason, detail: str) -> None:
-        if self.journal.abort is None:
-            self.journal.abort = Abort(reason, self.clock.now(), detail)
-        for rec in self.journal.phases:
-            if rec.ended_at is None:
-                self.journal.end(rec.phase, self.clock.now(), completed=False, note=detail)
+        self.journal.aborted(reason, self.clock.now(), detail)
+        self.journal.end_open(self.clock.now(), detail)
+        self._commit()
         self._event(f"aborting: {detail}")
         self.log.warning("run aborted", reason=reason.value, detail=detail)
 
+    def _crash(self, exc: Exception) -> None:
+        """An unexpected exception is a bug, never a verdict on the system: the run is ERROR.
+        The first crash is kept; the traceback goes to the debug log (``-v``)."""
+        current = next((p.phase.value for p in reversed(self.journal.phases)), "start")
+        message = f"unexpected {type(exc).__name__} during {current}: {exc}"
+        self.log.info("crash traceback", exc_info=exc)
+        failure = self.journal.failure
+        if failure is not None and failure.stage is FailureStage.CRASH:
+            self.log.error("another crash", error=message)
+            return
+        self._fail(FailureStage.CRASH, message)
+
     def _fail(self, stage: FailureStage, message: str) -> None:
-        self.journal.failure = Failure(stage, self.clock.now(), message)
-        for rec in self.journal.phases:
-            if rec.ended_at is None:
-                self.journal.end(rec.phase, self.clock.now(), completed=False, note=message)
-        self._event(f"run failed: {message}")
-        self.log.error("run failed", error=message)
+        self.journal.failed(stage, self.clock.now(), message)
+        self.journal.end_open(self.clock.now(), message)
+        self._commit()
+        what = "run crashed" if stage is FailureStage.CRASH else "run failed"
+        self._event(f"{what}: {message}")
+        self.log.error(what, error=message)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _commit(self) -> None:
+        """The one step that hands what the journal recorded to the sink (which appends it,
+        and makes phase changes, injections and removals durable at once)."""
+        events = self.journal.drain()
+        if events:
+            self.sink.append(events)
 
     def _begin(self, phase: Phase, seconds: float | None) -> float:
         now = self.clock.now()
         self.journal.begin(phase, now, seconds)
+        self._commit()
         self.progress.phase(phase.value, now, now + seconds if seconds is not None else None)
-        self.sink.write(self.journal, force=True)
         self.log.info("phase", phase=phase.value)
         return now
+
+    def _end(self, phase: Phase, *, completed: bool, note: str = "") -> None:
+        self.journal.end(phase, self.clock.now(), completed=completed, note=note)
+        self._commit()
 
     def _checkpoint(self) -> None:
         if self.stop.is_set():
@@ -434,3 +631,20 @@ class Runner:
 
     def _event(self, message: str) -> None:
         self.progress.event(message)
+
+
+def _grid(start: float) -> float:
+    """A phase's tick grid starts on the millisecond the journal keeps times to, no later than
+    ``start``: then every tick's time is kept exactly, and so is the span of a phase's ticks."""
+    return math.floor(start * 1000) / 1000
+
+
+def _blindness(reading: Reading) -> str:
+    """Why a guardrail reading cannot be judged ('' when it can): the status says what."""
+    if reading.status is SampleStatus.OK and reading.value is not None:
+        return ""
+    if reading.status is SampleStatus.ERROR:
+        return f"probe error: {reading.error or 'unknown error'}"
+    missing = reading.status in (SampleStatus.NO_DATA, SampleStatus.OK)
+    what = "the query returned no data" if missing else f"{reading.status.name.lower()} data"
+    return what + (f" ({reading.error})" if reading.error else "")

@@ -1,7 +1,10 @@
 """Compose one run from a file: load, pick adapters, run the engine, write the reports.
 
 This is the only place that knows which adapter serves which driver kind, and the place the
-run's outputs are laid out: ``<output-dir>/journal.json``, ``summary.md`` and ``junit.xml``.
+run's outputs are laid out: ``<output-dir>/journal.jsonl`` (appended as the run goes),
+``journal.json`` (the consolidated journal, written once at the end), ``summary.md`` and
+``junit.xml``. :func:`rebuild_outputs` makes the last three again from the appended form, so a
+run that was killed gets them too (``chaosrunner report``).
 
 What a run's outputs guarantee: the output directory is proven writable before preflight, so
 nothing is touched when the journal could not be kept. Once the verdict is in the journal on
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import os
 import secrets as _secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,19 +32,22 @@ from chaosrunner.adapters.prometheus import PrometheusSource
 from chaosrunner.adapters.redact import Redactor
 from chaosrunner.adapters.reports import junit, markdown
 from chaosrunner.adapters.reports.journal_file import (
-    JournalFile,
     prepare_output_dir,
     write_atomic,
+    write_journal,
 )
+from chaosrunner.adapters.reports.journal_log import JOURNAL_LOG, JournalLog, read_log
 from chaosrunner.core import validate
 from chaosrunner.core.errors import ChaosRunnerError, DriverError, ExperimentError, Problem
-from chaosrunner.core.journal import Failure, FailureStage
-from chaosrunner.core.model import DriverKind, Experiment, Phase
+from chaosrunner.core.journal import FailureStage, Journal
+from chaosrunner.core.model import DriverKind, Experiment
 from chaosrunner.core.ports import FaultDriver, Progress
 from chaosrunner.core.runid import run_id_problem
+from chaosrunner.core.source import MAX_FILE_BYTES, decode
 from chaosrunner.core.verdict import Decision, Verdict, decide
 from chaosrunner.runner.clock import SystemClock
 from chaosrunner.runner.engine import Runner
+from chaosrunner.runner.probes import query_deadline
 from chaosrunner.runner.stop import StopFlag
 
 log = structlog.get_logger("chaosrunner.session")
@@ -56,14 +62,18 @@ def new_run_id() -> str:
 
 
 def read_text(path: Path) -> str:
+    """At most 1 MiB of UTF-8 text (``decode`` says where a binary file goes wrong)."""
+    if path.is_dir():
+        message = "this is a directory; expected an experiment file"
+        raise ExperimentError([Problem(str(path), 1, 1, "", message)])
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ExperimentError(
             [Problem(str(path), 1, 1, "", f"cannot read the file: {exc.strerror}")]
         ) from exc
-    except UnicodeDecodeError as exc:
-        raise ExperimentError([Problem(str(path), 1, 1, "", "the file is not UTF-8 text")]) from exc
+    return decode(data, str(path))
 
 
 def load_experiment(path: Path, env: str | None, cli_vars: Mapping[str, str]) -> Experiment:
@@ -95,8 +105,6 @@ class RunResult:
     #: The files written: the journal, then each report that could be written.
     outputs: tuple[Path, ...]
     dry_run: bool = False
-    #: Preflight ran to its end, every check passed, and nothing crashed or failed after it.
-    preflight_passed: bool = False
     #: Reports (summary, JUnit) that could not be written; the verdict stands regardless.
     report_errors: tuple[str, ...] = ()
     #: Non-empty when the final journal could not be written: the run is then an ERROR.
@@ -104,15 +112,9 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """The verdict's exit code, except: no journal on disk is 4 (ERROR), and a dry run is 0
-        only when its preflight passed, 2 when it was interrupted, else 4."""
+        """The verdict's exit code, dry run or not (a dry run that passed is DRY-RUN, 0), except
+        that no journal on disk is 4 (ERROR)."""
         if self.journal_error:
-            return Verdict.ERROR.exit_code
-        if self.dry_run:
-            if self.preflight_passed:
-                return 0
-            if self.decision.verdict is Verdict.ABORTED:
-                return Verdict.ABORTED.exit_code
             return Verdict.ERROR.exit_code
         return self.decision.verdict.exit_code
 
@@ -136,32 +138,66 @@ def run_experiment(
 ) -> RunResult:
     run_id = new_run_id() if run_id is None else check_run_id(run_id)
     out = output_dir or Path("chaosrunner-runs") / experiment.metadata.name / run_id
-    prepare_output_dir(out, (JOURNAL, SUMMARY, JUNIT))  # before preflight: nothing touched yet
+    prepare_output_dir(out, (JOURNAL_LOG, JOURNAL, SUMMARY, JUNIT))  # before preflight
     redactor = Redactor(experiment.secrets)
     set_secrets(redactor)
-    journal_path = out / JOURNAL
-    sink = JournalFile(journal_path, redactor)
+    config = experiment.env.prometheus
+    timeout = query_deadline(experiment.schedule.probe_interval, config.timeout)
+    metrics = PrometheusSource(config, timeout=timeout)
+    driver = make_driver(experiment, cluster)
+    sink = JournalLog(out / JOURNAL_LOG, redactor)
     progress.event(f"run id {run_id}; outputs in {out}")
     log.info("run starting", run_id=run_id, output_dir=str(out), dry_run=dry_run)
     runner = Runner(
         experiment,
         run_id=run_id,
-        metrics=PrometheusSource(experiment.env.prometheus),
-        driver=make_driver(experiment, cluster),
+        metrics=metrics,
+        driver=driver,
         clock=SystemClock(stop),
         sink=sink,
         progress=progress,
         stop=stop,
         dry_run=dry_run,
+        query_timeout=timeout,
     )
     try:
-        decision = runner.run()
-    except Exception as exc:
-        _record_crash(runner, sink, exc)
+        try:
+            decision = runner.run()
+        except Exception as exc:
+            _record_crash(runner, exc)
+            raise
+        finally:
+            _close(sink)
+    except Exception:
+        if runner.decision is not None:  # the crash was noted: the journal, then the crash
+            _best_effort(lambda: write_journal(out / JOURNAL, runner.journal, redactor))
         raise
+    written = write_outputs(out, runner.journal, decision, redactor)
+    return RunResult(
+        decision,
+        run_id,
+        out,
+        written.outputs,
+        dry_run=dry_run,
+        report_errors=written.report_errors,
+        journal_error=written.journal_error,
+    )
+
+
+@dataclass(frozen=True)
+class Written:
+    outputs: tuple[Path, ...]
+    report_errors: tuple[str, ...]
+    journal_error: str
+
+
+def write_outputs(out: Path, journal: Journal, decision: Decision, redactor: Redactor) -> Written:
+    """journal.json, then summary.md and junit.xml. A report that cannot be written is said,
+    never turned into another verdict; a journal that cannot be written is ``journal_error``."""
+    journal_path = out / JOURNAL
     journal_error = ""
     try:
-        sink.write(runner.journal, force=True)
+        write_journal(journal_path, journal, redactor)
     except Exception as exc:  # noqa: BLE001 - any failure here means the verdict was not kept
         journal_error = f"the journal {journal_path} could not be written: {_describe(exc)}"
         log.error("journal not written", path=str(journal_path), error=_describe(exc))
@@ -170,23 +206,67 @@ def run_experiment(
     for name, render in ((SUMMARY, markdown.render), (JUNIT, junit.render)):
         path = out / name
         try:
-            write_atomic(path, redactor.text(render(runner.journal, decision)))
+            write_atomic(path, redactor.text(render(journal, decision)))
         except Exception as exc:  # a report is not the verdict; say so, go on
             report_errors.append(f"{path} was not written: {_describe(exc)}")
             log.warning("report not written", path=str(path), error=_describe(exc))
             log.info("report failure", path=str(path), exc_info=exc)
         else:
             outputs.append(path)
-    return RunResult(
-        decision,
-        run_id,
-        out,
-        tuple(outputs),
-        dry_run=dry_run,
-        preflight_passed=_preflight_passed(runner, decision),
-        report_errors=tuple(report_errors),
-        journal_error=journal_error,
-    )
+    return Written(tuple(outputs), tuple(report_errors), journal_error)
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    decision: Decision
+    written: Written
+    #: The appended journal had no verdict: the run did not finish (it is judged ERROR).
+    unfinished: bool
+    #: Its last line was cut short and was dropped.
+    truncated: bool
+
+
+#: What a run that left no verdict in its appended journal is recorded as: a crash (ERROR).
+UNFINISHED = (
+    "the run did not finish (no end record in journal.jsonl): chaosrunner was killed or "
+    "crashed; faults it injected may still be active until they expire"
+)
+
+
+def rebuild_outputs(run_dir: Path) -> Rebuilt:
+    """journal.json, summary.md and junit.xml from ``run_dir/journal.jsonl``.
+
+    A run that finished is judged again on its journal (the same verdict). A run that did not
+    (killed, or the machine died) is a crash: failure stage ``crash`` at the last time it
+    recorded, open phases ended, so the verdict is ERROR with the evidence it left listed;
+    never PASSED.
+    """
+    contents = read_log(run_dir / JOURNAL_LOG)
+    journal = contents.journal
+    if not contents.finished:
+        at = contents.last_seen or journal.started_at
+        journal.failed(FailureStage.CRASH, at, UNFINISHED)
+        journal.end_open(at, UNFINISHED)
+    decision = decide(journal)
+    if not contents.finished:
+        journal.judged(decision.record(), contents.last_seen or journal.started_at)
+    journal.drain()  # rebuilt, not appended: the appended form stays as the run left it
+    written = write_outputs(run_dir, journal, decision, Redactor())
+    return Rebuilt(decision, written, not contents.finished, contents.truncated)
+
+
+def _best_effort(write: Callable[[], None]) -> None:
+    try:
+        write()
+    except Exception as exc:  # noqa: BLE001 - the original exception matters more
+        log.error("the journal could not be written", error=_describe(exc))
+
+
+def _close(sink: JournalLog) -> None:
+    try:
+        sink.close()
+    except OSError as exc:
+        log.error("the appended journal could not be closed", error=_describe(exc))
 
 
 def _describe(exc: BaseException) -> str:
@@ -195,37 +275,13 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _preflight_passed(runner: Runner, decision: Decision) -> bool:
-    journal = runner.journal
-    preflight = journal.phase(Phase.PREFLIGHT)
-    return (
-        preflight is not None
-        and preflight.completed
-        and bool(journal.preflight)
-        and all(check.ok for check in journal.preflight)
-        and journal.failure is None
-        and decision.verdict is not Verdict.ERROR
-    )
-
-
-def _record_crash(runner: Runner, sink: JournalFile, exc: Exception) -> None:
+def _record_crash(runner: Runner, exc: Exception) -> None:
     """Note an exception that escaped the engine in the journal, as a crash (verdict ERROR).
 
     Best effort: the exception itself goes on to the CLI whatever happens here.
     """
     try:
-        journal = runner.journal
-        now = runner.clock.now()
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        if journal.failure is not None and journal.failure.stage is not FailureStage.CRASH:
-            message += f" (after: {journal.failure.message})"
-        if journal.failure is None or journal.failure.stage is not FailureStage.CRASH:
-            journal.failure = Failure(FailureStage.CRASH, now, message)
-        for rec in journal.phases:
-            if rec.ended_at is None:
-                journal.end(rec.phase, now, completed=False, note=message)
-        journal.outcome = decide(journal).to_dict()
-        journal.finished_at = journal.finished_at or now
-        sink.write(journal, force=True)
+        runner.escaped(exc)
+        runner.judged(decide(runner.journal))
     except Exception as note_exc:  # noqa: BLE001 - the original exception matters more
         log.error("the crash could not be noted in the journal", error=_describe(note_exc))

@@ -24,8 +24,8 @@ KUBECONFIG = require_cluster()
 from kubernetes import client  # noqa: E402
 from promlab import PromLab  # noqa: E402
 
-from chaosrunner.adapters.chaosmesh import cleanup  # noqa: E402
 from chaosrunner.adapters.chaosmesh.permissions import CHAOS_PLURALS  # noqa: E402
+from chaosrunner.adapters.kube import labels  # noqa: E402
 from tests.cluster.chaos_controller import FakeChaosController  # noqa: E402
 from tests.cluster.identities import service_account_kubeconfig  # noqa: E402
 from tests.integration.runs import Run, start  # noqa: E402
@@ -68,7 +68,7 @@ def left_in(core: client.CoreV1Api, ns: str) -> list[str]:
     for plural in sorted(set(CHAOS_PLURALS.values())):
         try:
             items = custom.list_namespaced_custom_object(
-                "chaos-mesh.org", "v1alpha1", ns, plural, label_selector=cleanup.selector(None)
+                "chaos-mesh.org", "v1alpha1", ns, plural, label_selector=labels.ours(None)
             )["items"]
         except client.ApiException as exc:
             if exc.status != 404:  # 404: that CRD is not installed (test_missing_crds)

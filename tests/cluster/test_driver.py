@@ -22,9 +22,9 @@ KUBECONFIG = require_cluster()
 
 from kubernetes import client  # noqa: E402
 
-from chaosrunner.adapters.chaosmesh import cleanup, meta  # noqa: E402
 from chaosrunner.adapters.chaosmesh.driver import ChaosMeshDriver, ClusterOptions  # noqa: E402
 from chaosrunner.adapters.chaosmesh.permissions import CHAOS_PLURALS  # noqa: E402
+from chaosrunner.adapters.kube import labels  # noqa: E402
 from chaosrunner.core.errors import InjectionError  # noqa: E402
 from chaosrunner.core.model import BlastRadius  # noqa: E402
 from chaosrunner.core.plan import Plan, make_plan  # noqa: E402
@@ -84,7 +84,7 @@ def _left(custom: client.CustomObjectsApi, ns: str, run_id: str) -> list[str]:
     found = []
     for plural in sorted(set(CHAOS_PLURALS.values())):
         items = custom.list_namespaced_custom_object(
-            "chaos-mesh.org", "v1alpha1", ns, plural, label_selector=cleanup.selector(run_id)
+            "chaos-mesh.org", "v1alpha1", ns, plural, label_selector=labels.ours(run_id)
         )["items"]
         found += [f"{plural}/{i['metadata']['name']}" for i in items]
     return found
@@ -269,7 +269,7 @@ def test_an_expired_lease_of_a_dead_run_is_taken_over(
     api.create_namespaced_lease(
         namespace,
         {
-            "metadata": {"name": "chaosrunner", "labels": {meta.MANAGED_BY: meta.MANAGER}},
+            "metadata": {"name": "chaosrunner", "labels": {labels.MANAGED_BY: labels.MANAGER}},
             "spec": {"holderIdentity": "dead-run", "leaseDurationSeconds": 60, "renewTime": stale},
         },
     )

@@ -1,7 +1,9 @@
 """End-to-end fixtures: the real embedded lab, once per session, in a private state dir.
 
-The lab uses its default ports (the experiments' defaults); `make e2e` therefore needs them
-free. Every test under tests/e2e gets the ``e2e`` marker.
+The lab listens on free ports picked at random, never the defaults, so a user's own lab (left
+up by `make demo`) and these tests never meet. The experiments find the lab's addresses by
+themselves: a run layers the running lab's ``LAB_*`` variables over the files' defaults (see
+``chaosrunner.adapters.lab.variables``). Every test under tests/e2e gets the ``e2e`` marker.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 
 from chaosrunner.adapters import lab
 from chaosrunner.core.errors import LabError
+from tests.e2e.lab_ports import free_ports
 
 E2E_DIR = Path(__file__).resolve().parent
 
@@ -23,6 +26,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if E2E_DIR in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def lab_ports() -> lab.LabPorts:
+    return free_ports()
 
 
 @pytest.fixture(scope="session")
@@ -43,11 +51,13 @@ def lab_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture
-def lab_up(lab_state: Path, request: pytest.FixtureRequest) -> lab.LabStatus:
+def lab_up(
+    lab_state: Path, lab_ports: lab.LabPorts, request: pytest.FixtureRequest
+) -> lab.LabStatus:
     """The session lab with the demo in the profile the test names (default: 'default')."""
     profile = getattr(request, "param", "default")
     try:
-        status = lab.up(profile=profile, timeout=120)
+        status = lab.up(profile=profile, timeout=120, ports=lab_ports)
     except LabError as exc:
         pytest.fail(f"the lab did not come up: {exc}", pytrace=False)
     assert status.healthy, status

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 
 from chaosrunner.adapters import lab
 from chaosrunner.adapters.local.httpjson import call
-from tests.integration.runs import start, watchdogs
+from tests.integration.runs import Run, start, watchdogs
 
 ROOT = Path(__file__).resolve().parents[2]
 SHORT = ["--var", "baseline=10s", "--var", "recovery=30s"]
@@ -37,12 +38,22 @@ def assert_no_fault_left(state: Path) -> None:
     while time.time() < deadline:
         toxics = call("GET", f"{ports.toxiproxy_url}/proxies/redis/toxics")[1]
         hook = call("GET", f"{ports.demo_url}/debug/chaos/goroutine-leak/")[1]
-        if not toxics and not hook["active"] and hook["held"] == 0 and not watchdogs():
+        if not toxics and not hook["active"] and hook["held"] == 0 and not watchdogs(state):
             break
         time.sleep(0.1)
     assert toxics == [] and hook["held"] == 0 and not hook["active"]
-    assert watchdogs() == []
+    assert watchdogs(state) == []
     assert list((state / "faults").glob("*.json")) == []
+
+
+def start_kill_me(tmp: Path, state: Path) -> tuple[Run, dict[str, Any]]:
+    """A run of kill-me.yaml with both its faults (a toxic, a leak) confirmed active."""
+    r = start(str(ROOT / "tests/e2e/experiments/kill-me.yaml"), tmp, state_dir=state)
+    journal = r.wait_for_journal(
+        lambda j: len(j["injections"]) == 2 and all(i["confirmed_at"] for i in j["injections"]),
+        timeout=60,
+    )
+    return r, journal
 
 
 def sli(journal: dict[str, Any], name: str) -> dict[str, Any]:
@@ -64,6 +75,21 @@ def test_redis_timeout_fails_against_the_default_demo(
     assert_no_fault_left(lab_state)
 
 
+@pytest.mark.parametrize("lab_up", ["no-timeout"], indirect=True)
+def test_redis_timeout_fails_on_p95_latency_without_a_timeout(
+    lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
+) -> None:
+    code, journal, out = run_exp(
+        ROOT / "experiments/redis-timeout.yaml", tmp_path, *SHORT, "--var", "blast=15s"
+    )
+    assert code == 1, out
+    assert journal["outcome"]["verdict"] == "FAILED"
+    assert sli(journal, "p95-latency")["observe"] == "violated"
+    assert sli(journal, "availability")["observe"] == "held"  # slow, but answered
+    assert any("p95-latency" in r for r in journal["outcome"]["reasons"])
+    assert_no_fault_left(lab_state)
+
+
 @pytest.mark.parametrize("lab_up", ["resilient"], indirect=True)
 @pytest.mark.parametrize("experiment", ["redis-timeout", "redis-partition"])
 def test_redis_faults_pass_against_the_resilient_demo(
@@ -78,11 +104,15 @@ def test_redis_faults_pass_against_the_resilient_demo(
     assert_no_fault_left(lab_state)
 
 
-@pytest.mark.parametrize("lab_up", ["default"], indirect=True)
+@pytest.mark.parametrize("lab_up", ["default", "resilient", "no-timeout"], indirect=True)
 def test_goroutine_leak_fails_on_the_leak_rate_sli(
     lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
 ) -> None:
-    code, journal, out = run_exp(ROOT / "experiments/goroutine-leak.yaml", tmp_path, *SHORT)
+    # The leak-rate SLI is judged "sustained for 20s": a shorter baseline could never fail it,
+    # and validation rejects one, so this run keeps the experiment's 20s baseline.
+    code, journal, out = run_exp(
+        ROOT / "experiments/goroutine-leak.yaml", tmp_path, "--var", "recovery=30s"
+    )
     assert code == 1, out
     assert journal["outcome"]["verdict"] == "FAILED"
     assert sli(journal, "goroutine-leak-rate")["observe"] == "violated"
@@ -211,11 +241,7 @@ def test_guardrail_aborts_the_run(lab_up: lab.LabStatus, lab_state: Path, tmp_pa
 def test_sigkill_mid_blast_leaves_no_toxic_and_no_leak(
     lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
 ) -> None:
-    r = start(str(ROOT / "tests/e2e/experiments/kill-me.yaml"), tmp_path, state_dir=lab_state)
-    journal = r.wait_for_journal(
-        lambda j: len(j["injections"]) == 2 and all(i["confirmed_at"] for i in j["injections"]),
-        timeout=60,
-    )
+    r, journal = start_kill_me(tmp_path, lab_state)
     ports = lab_up.ports
     assert [t["name"] for t in call("GET", f"{ports.toxiproxy_url}/proxies/redis/toxics")[1]]
     assert call("GET", f"{ports.demo_url}/debug/chaos/goroutine-leak/")[1]["held"] > 0
@@ -230,16 +256,11 @@ def test_sigkill_mid_blast_leaves_no_toxic_and_no_leak(
 def test_cleanup_finds_what_a_crashed_run_and_its_watchdogs_left(
     lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
 ) -> None:
-    import signal
     import subprocess
     import sys
 
-    r = start(str(ROOT / "tests/e2e/experiments/kill-me.yaml"), tmp_path, state_dir=lab_state)
-    journal = r.wait_for_journal(
-        lambda j: len(j["injections"]) == 2 and all(i["confirmed_at"] for i in j["injections"]),
-        timeout=60,
-    )
-    for pid in watchdogs():  # the worst case: the watchdogs die first, then chaosrunner
+    r, journal = start_kill_me(tmp_path, lab_state)
+    for pid in watchdogs(lab_state):  # the worst case: the watchdogs die first, then chaosrunner
         os.kill(pid, signal.SIGKILL)
     r.proc.kill()
     r.wait(10)
@@ -256,4 +277,34 @@ def test_cleanup_finds_what_a_crashed_run_and_its_watchdogs_left(
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "slow-redis: ended" in out.stdout and "leak: ended" in out.stdout
+    assert_no_fault_left(lab_state)
+
+
+@pytest.mark.parametrize("lab_up", ["default"], indirect=True)
+def test_two_runs_on_one_proxy_cannot_run_at_once_whatever_their_targets_are_called(
+    lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
+) -> None:
+    first, journal = start_kill_me(tmp_path, lab_state)
+    # The same lab proxy under another name, found through the lab's published address.
+    text = (ROOT / "experiments/redis-timeout.yaml").read_text()
+    renamed = text.replace("  targets:\n    redis:", "  targets:\n    cache:")
+    renamed = renamed.replace("target: redis", "target: cache")
+    assert renamed.count("cache") == 2
+    second_file = tmp_path / "cache-latency.yaml"
+    second_file.write_text(renamed)
+    second_dir = tmp_path / "second"
+    second_dir.mkdir()
+    code, second, out = run_exp(second_file, second_dir, *SHORT)
+    try:
+        assert code == 4, out
+        assert second["outcome"]["verdict"] == "ERROR"
+        assert second["injections"] == []
+        proxy = f"toxiproxy:{lab_up.ports.toxiproxy_url}/redis"
+        held = f"{proxy} is held by run {journal['runId']} (experiment 'kill-me', target 'redis')"
+        assert held in second["failure"]["message"], second["failure"]
+        toxics = call("GET", f"{lab_up.ports.toxiproxy_url}/proxies/redis/toxics")[1]
+        assert [t["name"] for t in toxics] == [f"cr-{journal['runId']}-slow-redis-upstream"]
+    finally:
+        first.proc.send_signal(signal.SIGINT)
+        assert first.wait(30) == 2
     assert_no_fault_left(lab_state)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import socket
 import time
@@ -21,34 +20,9 @@ import pytest
 from chaosrunner.adapters import lab
 from chaosrunner.adapters.local import procs
 from chaosrunner.core.errors import LabError
+from tests.e2e.lab_ports import free_ports
 
 pytestmark = pytest.mark.e2e
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_ports() -> lab.LabPorts:
-    """Six free ports at base+0..5, below the kernel's ephemeral range."""
-    for _ in range(50):
-        base = random.randrange(20000, 30000, 10)
-        if all(_port_free(base + i) for i in range(6)):
-            return lab.LabPorts(
-                redis=base,
-                proxy=base + 1,
-                toxiproxy=base + 2,
-                demo=base + 3,
-                loadgen=base + 4,
-                prometheus=base + 5,
-            )
-    raise RuntimeError("no six free ports found")
 
 
 def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
@@ -134,15 +108,24 @@ def test_profile_switch_restarts_only_the_demo(running: lab.LabStatus) -> None:
     )
 
 
-def test_killed_demo_is_restarted_with_a_new_pid(running: lab.LabStatus) -> None:
+def test_killed_demo_is_restarted_with_a_new_pid_after_the_restart_delay(
+    running: lab.LabStatus,
+) -> None:
+    # Like Kubernetes, the lab does not bring a killed part back at once; the delay of a
+    # running lab can be changed, and applies from the next restart.
+    assert running.restart_delay == lab.RESTART_DELAY == 5
+    assert lab.up(ports=running.ports, restart_delay=3).restart_delay == 3
     old = read_pid("demo")
     assert old == running.component("demo").pid
     os.kill(old, signal.SIGKILL)
-    wait_for(lambda: read_pid("demo") not in (None, old), 5, "a new demo pid in its pid file")
+    killed = time.monotonic()
+    wait_for(lambda: read_pid("demo") not in (None, old), 3 + 5, "a new demo pid in its pid file")
+    assert time.monotonic() - killed >= 2.8, "restarted before its restart delay"
     wait_for(lambda: lab.status().component("demo").healthy, 10, "the restarted demo healthy")
     demo = lab.status().component("demo")
     assert demo.pid == read_pid("demo") != old
     assert demo.restarts == running.component("demo").restarts + 1
+    lab.up(ports=running.ports, restart_delay=lab.RESTART_DELAY)
 
 
 def test_taken_port_is_a_clear_error_without_hanging(

@@ -25,7 +25,20 @@ class Run:
         return self.out / "journal.json"
 
     def journal(self) -> dict[str, Any]:
-        return json.loads(self.journal_path.read_text())
+        """journal.json once the run wrote it; until then (or after a kill), the journal its
+        appended form (journal.jsonl) replays to."""
+        if self.journal_path.exists():
+            return json.loads(self.journal_path.read_text())
+        from chaosrunner.adapters.reports.journal_log import (
+            JOURNAL_LOG,
+            JournalLogError,
+            read_log,
+        )
+
+        try:
+            return read_log(self.out / JOURNAL_LOG).journal.to_dict()
+        except JournalLogError as exc:  # not written yet: as for a journal.json not there yet
+            raise ValueError(str(exc)) from exc
 
     def wait(self, timeout: float = 120.0) -> int:
         return self.proc.wait(timeout=timeout)
@@ -96,14 +109,24 @@ def process_state(pid: int) -> str | None:
     return raw.rpartition(")")[2].split()[0]
 
 
-def watchdogs() -> list[int]:
+def watchdogs(state: Path) -> list[int]:
+    """Live watchdogs of faults recorded under the state dir ``state``, and no one else's.
+
+    A watchdog's command line ends with its fault record, ``<state>/faults/<run>--<fault>.json``,
+    so a user's own runs (or a lab left up by `make demo`) on this machine are never counted.
+    """
+    module = b"chaosrunner.adapters.local.watchdog"
+    faults = Path(state).resolve() / "faults"
     pids = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"chaosrunner.adapters.local.watchdog" in cmd:
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+        except OSError:
+            continue
+        if len(argv) >= 2 and argv[-2] == module:
+            record = Path(os.fsdecode(argv[-1])).resolve()
+            if record.parent == faults and process_state(int(entry.name)) not in ("Z", "X"):
                 pids.append(int(entry.name))
     return pids

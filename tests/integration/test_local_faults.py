@@ -175,16 +175,16 @@ def test_an_existing_toxic_is_never_reused(toxiproxy: tuple[str, int], tmp_path:
     assert list((tmp_path / "faults").glob("*.json")) == []
 
 
-def test_watchdog_removes_the_toxic_when_its_owner_is_killed(
-    toxiproxy: tuple[str, int], tmp_path: Path
-) -> None:
-    api, _ = toxiproxy
+def run_holding_a_delay(api: str, root: Path, run_id: str) -> subprocess.Popen[str]:
+    """Another process that passes preflight, injects a 300 ms delay on ``echo`` and holds it."""
     script = textwrap.dedent(f"""
         import time, sys
         sys.path.insert(0, {str(ROOT)!r})
         from tests.integration.test_local_faults import driver_for, exp_for
+        from chaosrunner.core.plan import make_plan
         from pathlib import Path
-        drv, pf, run = driver_for(exp_for({api!r}, "network-delay", "{{latency: 300ms}}"), Path({str(tmp_path)!r}), "it-4")
+        drv, pf, run = driver_for(exp_for({api!r}, "network-delay", "{{latency: 300ms}}"), Path({str(root)!r}), {run_id!r})
+        assert all(c.ok for c in drv.preflight(make_plan(drv.experiment), run))
         h = drv.inject(pf, run)
         assert drv.confirm(pf, h, 5).confirmed_at
         print("injected", flush=True)
@@ -195,6 +195,14 @@ def test_watchdog_removes_the_toxic_when_its_owner_is_killed(
     while (line := owner.stdout.readline()) and line.strip() != "injected":
         pass
     assert line.strip() == "injected"
+    return owner
+
+
+def test_watchdog_removes_the_toxic_when_its_owner_is_killed(
+    toxiproxy: tuple[str, int], tmp_path: Path
+) -> None:
+    api, _ = toxiproxy
+    owner = run_holding_a_delay(api, tmp_path, "it-4")
     assert toxics(api) == ["cr-it-4-f-upstream"]
     owner.send_signal(signal.SIGKILL)
     owner.wait(5)
@@ -328,3 +336,58 @@ def _rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def preflight_failures(text: str, root: Path, run_id: str) -> tuple[local.LocalDriver, list[str]]:
+    exp = experiment(text)
+    drv = local.LocalDriver(exp, root)
+    checks = drv.preflight(make_plan(exp), RunInfo(run_id, "local-faults", time.time()))
+    return drv, [c.detail for c in checks if not c.ok]
+
+
+def test_two_runs_on_one_proxy_cannot_run_at_once_whatever_their_targets_are_called(
+    toxiproxy: tuple[str, int], tmp_path: Path
+) -> None:
+    api, port = toxiproxy
+    owner = run_holding_a_delay(api, tmp_path, "it-10")
+    # The same proxy, another target name and another spelling of the API's address.
+    other = exp_for(api.replace("127.0.0.1", "localhost") + "/", "network-partition")
+    other = other.replace("echo-link", "cache-link")
+    second, failed = preflight_failures(other, tmp_path, "it-11")
+    second.close()
+    assert failed == [
+        f"toxiproxy:{api}/echo is held by run it-10 (experiment 'local-faults', target 'echo-link')"
+    ]
+    assert toxics(api) == ["cr-it-10-f-upstream"]
+    owner.send_signal(signal.SIGKILL)
+    owner.wait(5)
+    deadline = time.time() + 3
+    while toxics(api) and time.time() < deadline:
+        time.sleep(0.05)
+    third, failed = preflight_failures(other, tmp_path, "it-12")
+    third.close()
+    assert failed == [], "the kernel releases a dead run's locks"
+    assert round_trip(port) < 0.1
+
+
+def test_a_process_and_the_proxy_it_serves_are_one_resource(
+    toxiproxy: tuple[str, int], tmp_path: Path
+) -> None:
+    api, port = toxiproxy
+    api_port = api.rsplit(":", 1)[1]
+    first, failed = preflight_failures(
+        exp_for(api, "network-delay", "{latency: 1ms}"), tmp_path, "it-13"
+    )
+    try:
+        assert failed == []
+        # Pausing the Toxiproxy server that holds the proxy's listener touches the same link.
+        pause = exp_for(api, "process-pause", target="sleeper").replace(
+            "sleep 4242", f"toxiproxy-server -host 127.0.0.1 -port {api_port}$"
+        )
+        second, failed = preflight_failures(pause, tmp_path, "it-14")
+        second.close()
+    finally:
+        first.close()
+    assert failed == [
+        f"listen:{port} is held by run it-13 (experiment 'local-faults', target 'echo-link')"
+    ]

@@ -30,9 +30,9 @@ def assert_fault_gone(lab: PromLab, tmp: Path, pid: int) -> None:
     records = list((tmp / "state" / "faults").glob("*.json")) if (tmp / "state").exists() else []
     assert records == []
     deadline = time.time() + 5
-    while watchdogs() and time.time() < deadline:
+    while watchdogs(tmp / "state") and time.time() < deadline:
         time.sleep(0.1)
-    assert watchdogs() == []
+    assert watchdogs(tmp / "state") == []
 
 
 def sli(journal: dict, name: str) -> dict:
@@ -230,3 +230,37 @@ def test_secrets_never_reach_the_journal_reports_or_logs(
     )
     for text_out in [*written, logs]:
         assert secret not in text_out
+
+
+def test_a_watchdog_of_another_state_dir_is_not_counted_as_ours(tmp_path: Path) -> None:
+    """A user's run (or `make demo`) on this machine must not fail our fault-left-behind checks."""
+    import subprocess
+
+    from chaosrunner.adapters.local import procs, state, watchdog
+
+    owner = subprocess.Popen(["sleep", "60"])
+    try:
+        found = procs.lookup(owner.pid)
+        assert found is not None
+        theirs = tmp_path / "their-state"
+        record = state.record_path("their-run", "f", theirs)
+        state.write_record(
+            record,
+            {
+                "runId": "their-run",
+                "expiresAt": time.time() + 60,
+                "ownerPid": found.pid,
+                "ownerStart": found.starttime,
+                "undo": [],
+            },
+        )
+        dog = watchdog.spawn(record, theirs / "watchdog.log")
+        assert watchdogs(theirs) == [dog.pid]
+        assert watchdogs(tmp_path / "state") == []
+    finally:
+        owner.kill()
+        owner.wait()
+    deadline = time.time() + 5
+    while watchdogs(theirs) and time.time() < deadline:
+        time.sleep(0.1)
+    assert watchdogs(theirs) == []

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaosrunner.adapters.chaosmesh import meta, objects
+from chaosrunner.adapters.chaosmesh import objects
 from chaosrunner.adapters.chaosmesh.permissions import CHAOS_GROUP, CHAOS_PLURALS, CHAOS_VERSION
+from chaosrunner.adapters.kube import labels as run_labels
 from chaosrunner.adapters.kube.api import Kube
-from chaosrunner.core.errors import ApiError, ChaosRunnerError
+from chaosrunner.core.errors import ApiError, ChaosRunnerError, NotFound
 
 DELETE_TIMEOUT = 60.0
-
-
-def selector(run_id: str | None) -> str:
-    base = f"{meta.MANAGED_BY}={meta.MANAGER}"
-    return f"{base},{meta.RUN_ID}={run_id}" if run_id else base
 
 
 def _list(kube: Kube, plural: str, namespace: str | None, labels: str) -> list[dict[str, Any]]:
@@ -38,10 +34,8 @@ def _list(kube: Kube, plural: str, namespace: str | None, labels: str) -> list[d
                 f"list {plural} in {where}", kube.custom.list_cluster_custom_object,
                 CHAOS_GROUP, CHAOS_VERSION, plural, label_selector=labels,
             )  # fmt: skip
-    except ApiError as exc:
-        if exc.status == 404:  # this kind's CRD is not installed: nothing of it to clean
-            return []
-        raise
+    except NotFound:  # this kind's CRD is not installed: nothing of it to clean
+        return []
     items: list[dict[str, Any]] = found.get("items", [])
     return items
 
@@ -55,7 +49,7 @@ def sweep(
     leases: bool = True,
 ) -> list[str]:
     """Delete every matching object; one line per object, starting ``FAILED`` on failure."""
-    labels = selector(run_id)
+    labels = run_labels.ours(run_id)
     lines: list[str] = []
     for kind, plural in sorted(CHAOS_PLURALS.items()):
         for item in _list(kube, plural, namespace, labels):
@@ -63,7 +57,7 @@ def sweep(
             ref = objects.Ref(
                 kind, str(md.get("namespace")), str(md.get("name")), str(md.get("uid", ""))
             )
-            owner = md.get("labels", {}).get(meta.RUN_ID, "?")
+            owner = md.get("labels", {}).get(run_labels.RUN_ID, "?")
             try:
                 done = objects.delete(kube, ref, DELETE_TIMEOUT, finalizer_timeout)
             except ChaosRunnerError as exc:
@@ -95,10 +89,11 @@ def _sweep_leases(kube: Kube, labels: str, namespace: str | None) -> list[str]:
             kube.call(
                 f"delete Lease {ns}/{name}", kube.coordination.delete_namespaced_lease, name, ns
             )
+        except NotFound:
+            pass  # gone already
         except ApiError as exc:
-            if exc.status != 404:
-                lines.append(f"FAILED to delete Lease {ns}/{name}: {exc}")
-                continue
+            lines.append(f"FAILED to delete Lease {ns}/{name}: {exc}")
+            continue
         lines.append(
             f"deleted Lease {ns}/{name} (run {item.get('spec', {}).get('holderIdentity')})"
         )

@@ -8,6 +8,7 @@ for longer than that) are added here, the same way for every kind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -97,7 +98,12 @@ def _value(raw: object, mode: str, where: str) -> str:
     """Chaos Mesh's webhook parses ``value`` with Atoi: a bare integer in range, as a string."""
     text = str(raw).strip().removesuffix("%") if raw is not None else ""
     low, high = _COUNTED[mode]
-    if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
+    # ASCII digits only: str.isdigit() admits "٣" and "²", which Go's Atoi refuses.
+    if (
+        not re.fullmatch(r"[0-9]+", text)
+        or int(text) < low
+        or (high is not None and int(text) > high)
+    ):
         bound = f"{low} to {high}" if high else f"at least {low}"
         raise RenderError(f"{where}: mode {mode} needs a whole value {bound}, got {raw!r}")
     return str(int(text))

@@ -7,6 +7,8 @@ port-forward, no Service, and RBAC decides who may. The hook keeps its own expir
 and released on its own; a pod that vanished has released its goroutines with it.
 
 The hook has no watch, so confirmation reads its status every half second until the timeout.
+:class:`PodProxyLeak` is the driver's handler for this way of injecting; what it started is a
+:class:`LeakInjection` (the hook and the pods), which confirms and releases itself.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ from typing import Any
 
 import structlog
 
-from chaosrunner.adapters.chaosmesh.preflight import Selection, list_pods, running
+from chaosrunner.adapters.chaosmesh.common import selection
+from chaosrunner.adapters.chaosmesh.convert import go_duration
+from chaosrunner.adapters.chaosmesh.handlers import FaultContext, Needs
+from chaosrunner.adapters.chaosmesh.pods import Selection, select_pods
 from chaosrunner.adapters.kube.api import Kube, parse_time
-from chaosrunner.core.errors import ApiError, InjectionError
+from chaosrunner.core.errors import ApiError, InjectionError, NotFound
 from chaosrunner.core.journal import TargetRecord
+from chaosrunner.core.ports import Confirmation, Removal
 
 POLL = 0.5
 log = structlog.get_logger("chaosrunner.chaosmesh.leak")
@@ -42,18 +48,6 @@ class Hook:
     def url(self, namespace: str, pod: str, action: str = "") -> str:
         who = f"{self.scheme}:{pod}:{self.port}" if self.scheme == "https" else f"{pod}:{self.port}"
         return f"/api/v1/namespaces/{namespace}/pods/{who}/proxy{self.path}/{action}"
-
-
-def select_pods(kube: Kube, sel: Selection) -> list[tuple[str, str]]:
-    """The (namespace, pod) pairs this selection hits: Running pods, by name, as many as the
-    mode allows (chaosrunner picks deterministically where Chaos Mesh would pick at random)."""
-    found = sorted(
-        (ns, str(pod["metadata"]["name"]))
-        for ns in sel.namespaces
-        for pod in list_pods(kube, ns, sel.label_selector, sel.field_selector)
-        if running(pod)
-    )
-    return found[: sel.affected(len(found))]
 
 
 def _status(kube: Kube, hook: Hook, ns: str, pod: str) -> dict[str, Any]:
@@ -139,9 +133,9 @@ def release(kube: Kube, hook: Hook, pods: Sequence[tuple[str, str]]) -> list[str
         try:
             kube.raw(f"release the leak on {ns}/{pod}", "POST", hook.url(ns, pod, "release"))
             st = _status(kube, hook, ns, pod)
+        except NotFound:
+            continue  # the pod is gone, and its goroutines with it
         except ApiError as exc:
-            if exc.status == 404:
-                continue  # the pod is gone, and its goroutines with it
             failed.append(f"{ns}/{pod}: {exc}")
             continue
         if st.get("active") or int(st.get("held", 0)) > 0:
@@ -149,3 +143,60 @@ def release(kube: Kube, hook: Hook, pods: Sequence[tuple[str, str]]) -> list[str
     if failed:
         log.error("leak not released", pods=failed)
     return failed
+
+
+@dataclass(frozen=True)
+class LeakInjection:
+    """A leak started through the pod proxy: the hook and the pods it runs on."""
+
+    hook: Hook
+    pods: tuple[tuple[str, str], ...]
+    run_id: str
+
+    def details(self) -> dict[str, object]:
+        return {
+            "pods": [f"{ns}/{pod}" for ns, pod in self.pods],
+            "port": self.hook.port,
+            "path": self.hook.path,
+        }
+
+    def confirm(self, kube: Kube, timeout: float) -> Confirmation:
+        found, why = confirm(kube, self.hook, self.pods, self.run_id, timeout)
+        if len(found) == len(self.pods):
+            return Confirmation(time.time(), found)
+        return Confirmation(None, found, f"{len(found)}/{len(self.pods)} pod(s) leaking; {why}")
+
+    def remove(self, kube: Kube, timeout: float) -> Removal:
+        failed = release(kube, self.hook, self.pods)
+        return Removal(time.time(), not failed, "; ".join(failed))
+
+
+class PodProxyLeak:
+    """goroutine-leak: the service's leak hook on each selected pod, through the pod proxy."""
+
+    def _selection(self, ctx: FaultContext) -> Selection:
+        spec = selection(ctx.binding.part("pods"), "default", f"fault {ctx.name!r}")
+        return Selection.of(ctx.name, "leak hook", spec, "default")
+
+    def needs(self, ctx: FaultContext) -> Needs:
+        sel = self._selection(ctx)
+        return Needs(namespaces=sel.namespaces, selections=(sel,), pod_proxy=True)
+
+    def describe(self, ctx: FaultContext) -> str:
+        sel = self._selection(ctx)
+        hook = Hook.of(ctx.binding.part("hook"))
+        return (
+            f"{ctx.name}: start a goroutine leak ({ctx.fault.fault.params['rate']}/s) "
+            f"through the pod proxy {hook.port}{hook.path} on {sel.text} (mode {sel.mode}); "
+            f"the hook ends it after {go_duration(ctx.fault.expiry)}"
+        )
+
+    def inject(self, kube: Kube, ctx: FaultContext, created_at: float) -> LeakInjection:
+        sel = self._selection(ctx)
+        hook = Hook.of(ctx.binding.part("hook"))
+        pods = select_pods(kube, sel)
+        if not pods:
+            raise InjectionError(f"fault {ctx.name!r}: no Running pod for {sel.text}")
+        expiry = ctx.fault.expiry
+        start(kube, hook, pods, run_id=ctx.run.run_id, params=ctx.fault.fault.params, expiry=expiry)
+        return LeakInjection(hook, tuple(pods), ctx.run.run_id)

@@ -1,11 +1,13 @@
-"""Names, labels and annotations every object we create carries.
+"""Names, labels and annotations every Chaos Mesh object we create carries.
 
 The labels are how ``chaosrunner cleanup`` finds the orphans of a crashed run (by run id) and
 how an operator tells our objects apart (``kubectl get networkchaos -l
-app.kubernetes.io/managed-by=chaosrunner``). The name is deterministic, so a retried create of
-the same fault in the same run meets its own object and gets a 409, which is an error, never
-"reuse the old object". Names must be DNS-1123 labels of at most 63 characters; when run id
-and fault name do not fit, or had to be changed to fit, a hash of both keeps them unique.
+app.kubernetes.io/managed-by=chaosrunner``); the run's own ones (managed-by, run id,
+experiment) are defined in ``kube/labels.py``, because the run's Lease carries them too. The
+name is deterministic, so a retried create of the same fault in the same run meets its own
+object and gets a 409, which is an error, never "reuse the old object". Names must be DNS-1123
+labels of at most 63 characters; when run id and fault name do not fit, or had to be changed
+to fit, a hash of both keeps them unique.
 """
 
 from __future__ import annotations
@@ -15,14 +17,24 @@ import re
 from datetime import UTC, datetime
 
 from chaosrunner.adapters.chaosmesh.errors import RenderError
+from chaosrunner.adapters.kube.labels import EXPERIMENT, MANAGED_BY, MANAGER, RUN_ID
 
-MANAGED_BY = "app.kubernetes.io/managed-by"
-RUN_ID = "chaosrunner.io/run-id"
-EXPERIMENT = "chaosrunner.io/experiment"
+__all__ = [
+    "EXPERIMENT",
+    "EXPIRES_AT",
+    "FAULT",
+    "MANAGED_BY",
+    "MANAGER",
+    "RUN_ID",
+    "SOURCE",
+    "annotations_for",
+    "labels_for",
+    "object_name",
+]
+
 FAULT = "chaosrunner.io/fault"
 SOURCE = "chaosrunner.io/source"
 EXPIRES_AT = "chaosrunner.io/expires-at"
-MANAGER = "chaosrunner"
 
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

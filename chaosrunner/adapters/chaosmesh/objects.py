@@ -9,6 +9,9 @@ finalizer ``chaos-mesh/records`` until every target is recovered. If that does n
 within the finalizer timeout (the daemon on that node is gone, a pod vanished mid-recovery),
 the object gets ``chaos-mesh.chaos-mesh.org/cleanFinalizer: forced``, which tells Chaos Mesh
 to drop the finalizer; that is logged and reported in the removal's detail for the journal.
+:class:`ChaosObject` is the driver's handler for every fault that is a Chaos Mesh object; what
+it created is an :class:`ObjectInjection` (the object's reference), which confirms and removes
+itself.
 """
 
 from __future__ import annotations
@@ -20,11 +23,15 @@ from typing import Any
 
 import structlog
 
+from chaosrunner.adapters.chaosmesh.handlers import FaultContext, Needs
 from chaosrunner.adapters.chaosmesh.payloads import ChaosStatus, Record
 from chaosrunner.adapters.chaosmesh.permissions import CHAOS_GROUP, CHAOS_PLURALS, CHAOS_VERSION
+from chaosrunner.adapters.chaosmesh.pods import selections_of
+from chaosrunner.adapters.chaosmesh.render import render
 from chaosrunner.adapters.kube.api import Kube, parse_time
-from chaosrunner.core.errors import ApiError, InjectionError, RemovalError
+from chaosrunner.core.errors import ApiError, Conflict, InjectionError, NotFound, RemovalError
 from chaosrunner.core.journal import TargetRecord
+from chaosrunner.core.ports import Confirmation, Removal
 
 CLEAN_FINALIZER = "chaos-mesh.chaos-mesh.org/cleanFinalizer"
 FORCED = "forced"
@@ -48,10 +55,6 @@ class Ref:
 
     def to_dict(self) -> dict[str, str]:
         return {"kind": self.kind, "namespace": self.namespace, "name": self.name, "uid": self.uid}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Ref:
-        return cls(str(d["kind"]), str(d["namespace"]), str(d["name"]), str(d.get("uid", "")))
 
 
 @dataclass(frozen=True)
@@ -149,12 +152,12 @@ def create(kube: Kube, obj: Mapping[str, Any]) -> Ref:
             field_validation="Strict",
             safe=False,
         )
+    except Conflict as exc:
+        raise InjectionError(
+            f"{ref.text} already exists; chaosrunner never adopts an object it did not "
+            "just create (is a run with the same run id still going? see chaosrunner cleanup)"
+        ) from exc
     except ApiError as exc:
-        if exc.status == 409:
-            raise InjectionError(
-                f"{ref.text} already exists; chaosrunner never adopts an object it did not "
-                "just create (is a run with the same run id still going? see chaosrunner cleanup)"
-            ) from exc
         raise InjectionError(str(exc)) from exc
     return Ref(ref.kind, ref.namespace, ref.name, str(made.get("metadata", {}).get("uid", "")))
 
@@ -201,9 +204,9 @@ def delete(kube: Kube, ref: Ref, timeout: float, finalizer_timeout: float) -> Re
             ref.name,
             body={"preconditions": {"uid": ref.uid}} if ref.uid else None,
         )
+    except (NotFound, Conflict):  # gone already, or a namesake that is not ours
+        return Removed(True, False, "")
     except ApiError as exc:
-        if exc.status in (404, 409):  # gone already, or a namesake that is not ours
-            return Removed(True, False, "")
         raise RemovalError(str(exc)) from exc
     first = min(timeout, finalizer_timeout)
     obj, gone = _wait_gone(kube, ref, first)
@@ -225,9 +228,10 @@ def delete(kube: Kube, ref: Ref, timeout: float, finalizer_timeout: float) -> Re
             ref.name,
             {"metadata": {"annotations": {CLEAN_FINALIZER: FORCED}}},
         )
+    except NotFound:
+        pass  # gone while we decided to force it: the wait below sees that
     except ApiError as exc:
-        if exc.status != 404:
-            raise RemovalError(str(exc)) from exc
+        raise RemovalError(str(exc)) from exc
     detail = (
         f"finalizer(s) {held} still held after {first:.0f}s; forced with "
         f"{CLEAN_FINALIZER}={FORCED}: Chaos Mesh may not have recovered every target"
@@ -235,3 +239,67 @@ def delete(kube: Kube, ref: Ref, timeout: float, finalizer_timeout: float) -> Re
     left = max(1.0, timeout - (time.monotonic() - started))
     _, gone = _wait_gone(kube, ref, left)
     return Removed(gone, True, detail if gone else f"{detail}; still present after {left:.0f}s")
+
+
+@dataclass(frozen=True)
+class ObjectInjection:
+    """A Chaos Mesh object this run created, and when."""
+
+    ref: Ref
+    created_at: float
+    finalizer_timeout: float
+
+    def details(self) -> dict[str, object]:
+        return {"object": self.ref.to_dict()}
+
+    def confirm(self, kube: Kube, timeout: float) -> Confirmation:
+        obj, done = confirm(kube, self.ref, timeout)
+        now = time.time()
+        found = targets(obj, now, self.created_at)
+        if done and obj is not None:
+            return Confirmation(now, found)
+        return Confirmation(None, found, f"{self.ref.text}: {explain(obj)}")
+
+    def remove(self, kube: Kube, timeout: float) -> Removal:
+        removed = delete(kube, self.ref, timeout, self.finalizer_timeout)
+        return Removal(time.time(), removed.gone, removed.detail)
+
+
+class ChaosObject:
+    """Every fault with a Chaos Mesh form: render it, create it, let Chaos Mesh inject it."""
+
+    def render(self, ctx: FaultContext, expires_at: float | None) -> dict[str, Any]:
+        return render(
+            ctx.fault,
+            ctx.binding,
+            run_id=ctx.run.run_id,
+            experiment=ctx.run.experiment,
+            source=ctx.source,
+            expires_at=expires_at,
+        )
+
+    def needs(self, ctx: FaultContext) -> Needs:
+        obj = self.render(ctx, None)
+        sides = selections_of(ctx.name, obj)
+        home = str(obj["metadata"]["namespace"])
+        namespaces = {home} | {ns for s in sides for ns in s.namespaces}
+        return Needs(
+            tuple(sorted(namespaces)), (str(obj["kind"]),), tuple(sides), creates_in=(home,)
+        )
+
+    def describe(self, ctx: FaultContext) -> str:
+        obj = self.render(ctx, None)
+        spec = obj["spec"]
+        sides = selections_of(ctx.name, obj)
+        on = sides[0].text if sides else "its selector"
+        return (
+            f"{ctx.name}: create {obj['kind']} {obj['metadata']['namespace']}/"
+            f"{obj['metadata']['name']} ({spec.get('action', '-')}) on {on} "
+            f"(mode {spec.get('mode', '-')}); Chaos Mesh ends it after "
+            f"{spec.get('duration', 'one shot')}"
+        )
+
+    def inject(self, kube: Kube, ctx: FaultContext, created_at: float) -> ObjectInjection:
+        ref = create(kube, self.render(ctx, created_at + ctx.fault.expiry))
+        log.info("created", object=ref.text, fault=ctx.name)
+        return ObjectInjection(ref, created_at, ctx.finalizer_timeout)

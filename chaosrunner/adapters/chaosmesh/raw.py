@@ -16,9 +16,7 @@ from chaosrunner.adapters.chaosmesh.common import Context, metadata, plain, sele
 from chaosrunner.adapters.chaosmesh.convert import go_duration, parse_go_duration
 from chaosrunner.adapters.chaosmesh.errors import RenderError
 from chaosrunner.adapters.chaosmesh.payloads import API_VERSION, ChaosObject
-from chaosrunner.core.faults.raw_manifest import KINDS
-
-_ONE_SHOT = {("PodChaos", "pod-kill"), ("PodChaos", "container-kill")}
+from chaosrunner.core.faults.raw_manifest import KINDS, ONE_SHOT
 
 
 def manifest(ctx: Context) -> ChaosObject:
@@ -40,7 +38,7 @@ def manifest(ctx: Context) -> ChaosObject:
     spec.setdefault("selector", given["selector"])
     if "mode" not in spec:
         spec.update({k: v for k, v in given.items() if k != "selector"})
-    if (kind, spec.get("action")) not in _ONE_SHOT:
+    if (kind, spec.get("action")) not in ONE_SHOT:
         _expire(ctx, spec)
     return {"apiVersion": API_VERSION, "kind": str(kind), "metadata": written, "spec": spec}
 

@@ -11,6 +11,9 @@ which names the offending field on a 422) and where retries are decided, deliber
   anything. After a 5xx or a dropped connection the object may or may not exist, so the error
   is raised and the run rolls back, deleting by the run's labels whatever is there. A create
   is never turned into "use the one that is already there": a 409 is an error.
+
+A 404 becomes :class:`NotFound` and a 409 :class:`Conflict`, so callers catch what they expect
+by type and no code outside this package compares status codes.
 """
 
 from __future__ import annotations
@@ -30,12 +33,14 @@ from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from chaosrunner.core.errors import ApiError, DriverError
+from chaosrunner.core.errors import ApiError, Conflict, DriverError, NotFound
 
 T = TypeVar("T")
 log = structlog.get_logger("chaosrunner.kube")
 
 RETRIABLE = frozenset({429, 500, 502, 503, 504})
+#: The answers callers act on by type: the rest are plain ApiError.
+BY_STATUS: dict[int, type[ApiError]] = {404: NotFound, 409: Conflict}
 REQUEST_TIMEOUT = 15.0
 
 
@@ -106,7 +111,10 @@ def _status_body(exc: ApiException) -> dict[str, Any]:
 
 
 def api_error(what: str, exc: ApiException) -> ApiError:
-    """The API server's Status as one readable error: status, reason and its own message."""
+    """The API server's Status as one readable error: status, reason and its own message.
+
+    Its class says what happened where a caller acts on it: NotFound (404), Conflict (409).
+    """
     body = _status_body(exc)
     reason = str(body.get("reason") or exc.reason or "")
     message = str(body.get("message") or (exc.body or "")[:300] or exc.reason or "")
@@ -119,7 +127,8 @@ def api_error(what: str, exc: ApiException) -> ApiError:
     text = f"{what}: HTTP {exc.status} {reason}: {message}"
     if fields:
         text += " (" + "; ".join(fields) + ")"
-    return ApiError(text, status=int(exc.status or 0), reason=reason)
+    status = int(exc.status or 0)
+    return BY_STATUS.get(status, ApiError)(text, status=status, reason=reason)
 
 
 def _retry_after(exc: ApiException) -> float | None:

@@ -17,9 +17,9 @@ from typing import Any
 
 import structlog
 
-from chaosrunner.adapters.chaosmesh import meta
+from chaosrunner.adapters.kube import labels
 from chaosrunner.adapters.kube.api import Kube, parse_time
-from chaosrunner.core.errors import ApiError, PreflightError
+from chaosrunner.core.errors import Conflict, NotFound, PreflightError
 
 LEASE_NAME = "chaosrunner"
 log = structlog.get_logger("chaosrunner.kube.lease")
@@ -47,8 +47,8 @@ def _body(run_id: str, experiment: str, now: float, seconds: int) -> dict[str, A
         "kind": "Lease",
         "metadata": {
             "name": LEASE_NAME,
-            "labels": {meta.MANAGED_BY: meta.MANAGER, meta.RUN_ID: run_id},
-            "annotations": {meta.EXPERIMENT: experiment},
+            "labels": {labels.MANAGED_BY: labels.MANAGER, labels.RUN_ID: run_id},
+            "annotations": {labels.EXPERIMENT: experiment},
         },
         "spec": {
             "holderIdentity": run_id,
@@ -73,9 +73,8 @@ def acquire(
             safe=False,
         )
         return Held(namespace, str(created["metadata"]["resourceVersion"]))
-    except ApiError as exc:
-        if exc.status != 409:
-            raise
+    except Conflict:
+        pass  # the namespace has a Lease: whose, and is it still live?
     current = kube.json(
         f"read Lease {namespace}/{LEASE_NAME}",
         kube.coordination.read_namespaced_lease,
@@ -102,12 +101,10 @@ def acquire(
             body=body,
             safe=False,
         )
-    except ApiError as exc:
-        if exc.status == 409:
-            raise PreflightError(
-                f"namespace {namespace}: another run took Lease {LEASE_NAME} at the same time"
-            ) from exc
-        raise
+    except Conflict as exc:
+        raise PreflightError(
+            f"namespace {namespace}: another run took Lease {LEASE_NAME} at the same time"
+        ) from exc
     log.warning("took over an expired lease", namespace=namespace, previous=holder)
     return Held(namespace, str(replaced["metadata"]["resourceVersion"]))
 
@@ -122,7 +119,5 @@ def release(kube: Kube, held: Held) -> None:
             held.namespace,
             body={"preconditions": {"resourceVersion": held.resource_version}},
         )
-    except ApiError as exc:
-        if exc.status not in (404, 409):
-            raise
+    except (NotFound, Conflict) as exc:
         log.warning("lease was not ours to release", namespace=held.namespace, status=exc.status)

@@ -2,8 +2,9 @@
 
 One supervisor daemon owns every component process and restarts any that dies, as Kubernetes
 restarts a pod; its state lives under ``state_dir()/lab``. This package is the lab's whole
-public surface: the CLI calls ``up``/``down``/``status``, and the local fault drivers find the
-lab through ``ports``, ``service_pid_file`` and ``find_binary``. Every failure is a ``LabError``.
+public surface: the CLI calls ``up``/``down``/``status``, the local fault drivers find the
+lab through ``ports``, ``service_pid_file`` and ``find_binary``, and a run finds a running
+lab's addresses through ``variables``. Every failure is a ``LabError``.
 """
 
 from __future__ import annotations
@@ -13,15 +14,23 @@ from chaosrunner.adapters.lab.control import down, up
 from chaosrunner.adapters.lab.model import (
     COMPONENTS,
     PROFILES,
+    RESTART_DELAY,
     ComponentStatus,
     LabPorts,
     LabStatus,
 )
-from chaosrunner.adapters.lab.query import ports, service_pid_file, status
+from chaosrunner.adapters.lab.query import (
+    ports,
+    service_pid_file,
+    status,
+    variables,
+    with_addresses,
+)
 
 __all__ = [
     "COMPONENTS",
     "PROFILES",
+    "RESTART_DELAY",
     "ComponentStatus",
     "LabPorts",
     "LabStatus",
@@ -31,4 +40,6 @@ __all__ = [
     "service_pid_file",
     "status",
     "up",
+    "variables",
+    "with_addresses",
 ]

@@ -19,7 +19,7 @@ from pathlib import Path
 from chaosrunner.adapters.lab import components, health, netstat
 from chaosrunner.adapters.lab.binaries import REPO
 from chaosrunner.adapters.lab.layout import Layout, State, log_tail
-from chaosrunner.adapters.lab.model import COMPONENTS, LabPorts, LabStatus
+from chaosrunner.adapters.lab.model import COMPONENTS, RESTART_DELAY, LabPorts, LabStatus
 from chaosrunner.adapters.lab.query import live_supervisor, recorded, state_ports, status
 from chaosrunner.adapters.local import procs
 from chaosrunner.core.errors import LabError
@@ -34,9 +34,18 @@ def up(
     root: Path | None = None,
     timeout: float = 60,
     ports: LabPorts | None = None,
+    restart_delay: float | None = None,
 ) -> LabStatus:
-    """Start the lab (idempotent); switch the demo's profile if the lab already runs."""
+    """Start the lab (idempotent); switch the demo's profile if the lab already runs.
+
+    ``ports`` default to ``LabPorts()``; a running lab keeps its ports (asking for others is
+    an error). ``restart_delay`` (seconds before a dead part is restarted, default
+    ``RESTART_DELAY``) is kept in lab.json, so changing it on a running lab takes effect at
+    the next restart.
+    """
     components.check_profile(profile)
+    if restart_delay is not None and not 0 <= restart_delay <= 3600:
+        raise LabError(f"restart delay {restart_delay:g}s out of range; expected 0s..3600s")
     layout = Layout(root)
     with layout.locked(CONTROL_LOCK, wait=False):
         state = layout.read()
@@ -45,13 +54,16 @@ def up(
             running = state_ports(state)
             if ports is not None and ports != running:
                 raise LabError(f"the lab in {layout.dir} already runs on {running}; down it first")
+            if restart_delay is not None:
+                layout.update(lambda s: s.update(restartDelay=restart_delay))
             if _demo_profile(state) != profile or state.get("profile") != profile:
                 _switch_profile(layout, state, profile, timeout)
             return status(root)
         if state is not None:
             _stop(layout, state, timeout=10)
             layout.remove_state()
-        return _start(layout, profile, ports or LabPorts(), timeout, root)
+        delay = RESTART_DELAY if restart_delay is None else restart_delay
+        return _start(layout, profile, ports or LabPorts(), delay, timeout, root)
 
 
 def down(root: Path | None = None, timeout: float = 30) -> list[str]:
@@ -82,12 +94,25 @@ def _check_ports(ports: LabPorts) -> None:
 
 
 def _start(
-    layout: Layout, profile: str, ports: LabPorts, timeout: float, root: Path | None
+    layout: Layout,
+    profile: str,
+    ports: LabPorts,
+    restart_delay: float,
+    timeout: float,
+    root: Path | None,
 ) -> LabStatus:
     _check_ports(ports)
     components.check_binaries()
     layout.ensure()
-    layout.write({"version": 1, "profile": profile, "ports": ports.to_json(), "components": {}})
+    layout.write(
+        {
+            "version": 1,
+            "profile": profile,
+            "ports": ports.to_json(),
+            "restartDelay": restart_delay,
+            "components": {},
+        }
+    )
     components.write_configs(layout, ports)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)

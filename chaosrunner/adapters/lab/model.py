@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from chaosrunner.core.errors import LabError
+
 HOST = "127.0.0.1"
 
 COMPONENTS: tuple[str, ...] = ("redis", "toxiproxy", "demo", "loadgen", "prometheus")
@@ -24,6 +26,22 @@ PROFILES: dict[str, tuple[str, ...]] = {
     "no-timeout": ("--redis-timeout", "0", "--fallback", "none"),
 }
 """The demo's configurations: extra demo-service flags per profile."""
+
+RESTART_DELAY = 5.0
+"""Seconds before the supervisor restarts a part that died (``lab up --restart-delay``).
+
+Kubernetes does not bring a killed part back at once. A killed pod (Chaos Mesh's pod-kill,
+which is what ``process-kill`` renders to) is replaced by its ReplicaSet: the new pod is
+scheduled, its container started, and it receives traffic only once its readiness probe passes
+(``manifests/demo.yaml`` probes every 5 s), so a single replica serves nothing for roughly 5 s
+or more. A crashed container is restarted by the kubelet with a back-off of 10 s, 20 s, 40 s ...
+capped at 5 minutes. 5 s is the short end of that range: long enough that a client sees the
+outage a single replica really has, short enough for CI. Later restarts of a part that keeps
+dying double the delay, up to ``RESTART_DELAY_MAX``.
+"""
+
+RESTART_DELAY_MAX = 60.0
+"""The cap of the doubling delay of a part that keeps dying (Kubernetes caps at 300 s)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,25 @@ class LabPorts:
     @property
     def prometheus_url(self) -> str:
         return f"http://{HOST}:{self.prometheus}"
+
+    @classmethod
+    def from_base(cls, base: int) -> LabPorts:
+        """Ports base..base+5: redis, proxy, toxiproxy, demo, loadgen, prometheus."""
+        if not 1024 <= base <= 65535 - 5:
+            raise LabError(f"port base {base} out of range; expected 1024..65530")
+        names = [f.name for f in fields(cls)]
+        return cls(**{name: base + i for i, name in enumerate(names)})
+
+    def variables(self) -> dict[str, str]:
+        """The addresses, under the variable names the shipped experiments declare."""
+        return {
+            "LAB_DEMO_URL": self.demo_url,
+            "LAB_LOADGEN_URL": self.loadgen_url,
+            "LAB_PROMETHEUS_URL": self.prometheus_url,
+            "LAB_PROXY_ADDRESS": self.proxy_address,
+            "LAB_REDIS_ADDRESS": self.redis_address,
+            "LAB_TOXIPROXY_URL": self.toxiproxy_url,
+        }
 
     def owners(self) -> list[tuple[int, str]]:
         """Each port with the component that listens on it."""
@@ -111,6 +148,7 @@ class LabStatus:
     state_dir: Path
     ports: LabPorts
     components: tuple[ComponentStatus, ...] = ()
+    restart_delay: float = RESTART_DELAY
 
     @property
     def healthy(self) -> bool:

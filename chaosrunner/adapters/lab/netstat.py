@@ -12,9 +12,7 @@ import socket
 from pathlib import Path
 
 from chaosrunner.adapters.lab.model import HOST
-from chaosrunner.adapters.local.procs import cmdline_of
-
-_LISTEN = "0A"
+from chaosrunner.adapters.local.procs import cmdline_of, tcp_sockets
 
 
 def port_free(port: int) -> bool:
@@ -29,19 +27,7 @@ def port_free(port: int) -> bool:
 
 def _socket_inodes(port: int) -> list[str]:
     """Inodes of sockets bound to ``port``, listening ones first."""
-    found: list[tuple[bool, str]] = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            cols = line.split()
-            if len(cols) < 10:
-                continue
-            local_port = int(cols[1].rsplit(":", 1)[1], 16)
-            if local_port == port and cols[9] != "0":
-                found.append((cols[3] != _LISTEN, cols[9]))
+    found = [(not listening, inode) for p, listening, inode in tcp_sockets() if p == port]
     return [inode for _, inode in sorted(found)]
 
 

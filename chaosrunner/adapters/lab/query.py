@@ -7,11 +7,18 @@ recorded start time, so a reused pid is never mistaken for a lab process.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from chaosrunner.adapters.lab import health
 from chaosrunner.adapters.lab.layout import Layout, State
-from chaosrunner.adapters.lab.model import COMPONENTS, ComponentStatus, LabPorts, LabStatus
+from chaosrunner.adapters.lab.model import (
+    COMPONENTS,
+    RESTART_DELAY,
+    ComponentStatus,
+    LabPorts,
+    LabStatus,
+)
 from chaosrunner.adapters.local import procs
 from chaosrunner.core.errors import LabError
 
@@ -45,6 +52,30 @@ def state_ports(state: State | None) -> LabPorts:
 def ports(root: Path | None = None) -> LabPorts:
     """The ports of the lab under ``root`` (the defaults when no lab was set up there)."""
     return state_ports(Layout(root).read())
+
+
+def variables(root: Path | None = None) -> dict[str, str]:
+    """The running lab's addresses as ``LAB_*`` variables; empty when no lab runs there.
+
+    ``chaosrunner run`` layers these under ``--var`` and the process environment and above a
+    file's defaults, so an experiment finds a lab started on other ports (``lab up
+    --port-base``) without being told. Only a lab whose supervisor is alive counts: the
+    addresses of a lab that is down would point at nothing, and the file's defaults are as good.
+    A lab.json that cannot be read counts as no lab: this must never stop a run that does not
+    use the lab.
+    """
+    try:
+        state = Layout(root).read()
+    except LabError:
+        return {}
+    if live_supervisor(state) is None:
+        return {}
+    return state_ports(state).variables()
+
+
+def with_addresses(environ: Mapping[str, str], root: Path | None = None) -> dict[str, str]:
+    """``environ`` over the running lab's ``variables``: the environment wins, the lab fills in."""
+    return {**variables(root), **environ}
 
 
 def service_pid_file(name: str, root: Path | None = None) -> Path:
@@ -84,6 +115,10 @@ def status(root: Path | None = None) -> LabStatus:
     supervisor = live_supervisor(state)
     running = supervisor is not None
     parts = tuple(_component(name, state, ports, running) for name in COMPONENTS)
+    try:
+        delay = float(state.get("restartDelay", RESTART_DELAY))
+    except (TypeError, ValueError):
+        delay = RESTART_DELAY
     return LabStatus(
         running=running,
         profile=str(state.get("profile")) if state.get("profile") else None,
@@ -91,4 +126,5 @@ def status(root: Path | None = None) -> LabStatus:
         state_dir=layout.dir,
         ports=ports,
         components=parts,
+        restart_delay=delay,
     )

@@ -1,11 +1,14 @@
 """The lab's supervisor daemon: owns every component and restarts any that dies.
 
 It plays Kubernetes' part for the local lab: a ``process-kill`` fault recovers because the
-supervisor starts the process again (after a backoff of 0.5 s doubling to 5 s), and counts the
-restart. It keeps ``lab.json`` and ``pids/<component>.pid`` current, so the fault drivers and
-``status`` always see the live pids. SIGTERM stops everything and exits 0; SIGHUP re-reads the
-desired profile and restarts only the demo; a vanished ``lab.json`` means the lab was taken
-down behind its back, so it stops everything too.
+supervisor starts the process again, and counts the restart. Like Kubernetes, it does not do so
+at once: a part that died is restarted after ``restartDelay`` seconds from ``lab.json`` (default
+5 s, see ``model.RESTART_DELAY`` for why), doubling while it keeps dying, so a client of a single
+instance sees the outage it would see in a cluster. It keeps ``lab.json`` and
+``pids/<component>.pid`` current, so the fault drivers and ``status`` always see the live pids.
+SIGTERM stops everything and exits 0; SIGHUP re-reads the desired profile and restarts only the
+demo; a vanished ``lab.json`` means the lab was taken down behind its back, so it stops
+everything too.
 
 Usage: ``python -m chaosrunner.adapters.lab.supervisor <lab dir holding lab.json>``
 """
@@ -25,14 +28,18 @@ from typing import Any
 
 from chaosrunner.adapters.lab import children, components, health
 from chaosrunner.adapters.lab.layout import Layout, State
-from chaosrunner.adapters.lab.model import COMPONENTS, LabPorts
+from chaosrunner.adapters.lab.model import (
+    COMPONENTS,
+    RESTART_DELAY,
+    RESTART_DELAY_MAX,
+    LabPorts,
+)
 from chaosrunner.adapters.local import procs
 from chaosrunner.core.errors import LabError
 
 log = logging.getLogger("chaosrunner.lab.supervisor")
 
 TICK = 0.2
-BACKOFF_MIN, BACKOFF_MAX = 0.5, 5.0
 STABLE_AFTER = 10.0
 START_WAIT = 15.0
 STOP_GRACE = 6.0
@@ -45,7 +52,8 @@ class Child:
     profile: str = ""
     restarts: int = 0
     started_at: float = 0.0
-    backoff: float = BACKOFF_MIN
+    failures: int = 0
+    """Deaths in a row, each within STABLE_AFTER of its start: the delay doubles per failure."""
     next_start: float | None = None
 
 
@@ -129,7 +137,7 @@ class Supervisor:
             child.popen = None
             self.layout.pid_file(child.name).unlink(missing_ok=True)
             if time.time() - child.started_at > STABLE_AFTER:
-                child.backoff = BACKOFF_MIN
+                child.failures = 0
             self._schedule_restart(child, now)
             self._record(child, None, exit_code=code)
         if child.popen is None and child.next_start is not None and now >= child.next_start:
@@ -138,8 +146,10 @@ class Supervisor:
             self._start(child)
 
     def _schedule_restart(self, child: Child, now: float) -> None:
-        child.next_start = now + child.backoff
-        child.backoff = min(BACKOFF_MAX, child.backoff * 2)
+        delay = restart_delay(self.layout.read(), child.failures)
+        log.info("restarting %s in %.1fs", child.name, delay)
+        child.next_start = now + delay
+        child.failures += 1
 
     def _reload(self) -> None:
         state = self.layout.read() or {}
@@ -157,7 +167,7 @@ class Supervisor:
         if demo.popen is not None:
             children.stop_all([demo.popen], 3.0)
             demo.popen = None
-        demo.backoff = BACKOFF_MIN
+        demo.failures = 0
         self._start(demo)
 
     def _stop_everything(self) -> None:
@@ -191,6 +201,16 @@ class Supervisor:
 
     def _update(self, **values: Any) -> None:
         self.layout.update(lambda state: state.update(values))
+
+
+def restart_delay(state: State | None, failures: int) -> float:
+    """The wait before a restart: ``restartDelay`` from lab.json, doubled per earlier failure."""
+    try:
+        base = float((state or {}).get("restartDelay", RESTART_DELAY))
+    except (TypeError, ValueError):
+        base = RESTART_DELAY
+    base = max(0.0, base)
+    return float(min(max(base, RESTART_DELAY_MAX), base * 2 ** min(failures, 16)))
 
 
 def main(argv: list[str]) -> int:

@@ -3,7 +3,9 @@
 Order of an injection: resolve targets, write the fault record (with its undo actions and
 expiry), start the watchdog, and only then apply the fault. Removal runs the undo actions,
 reads back that the fault is gone, then deletes the record (which tells the watchdog to exit).
-Each handler knows one fault kind; they are registered explicitly in ``HANDLERS``.
+Each handler knows one fault kind; they are registered explicitly in ``HANDLERS``. Preflight
+locks the physical resources the faults touch (``resources``), not the targets' names, so two
+runs that name one proxy, process or hook differently still cannot stack their faults.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import structlog
 
-from chaosrunner.adapters.local import procs, state, undo, watchdog
+from chaosrunner.adapters.local import procs, resources, state, undo, watchdog
 from chaosrunner.adapters.local.goroutine_leak import GoroutineLeak
 from chaosrunner.adapters.local.handlers import LocalHandler, Prepared
 from chaosrunner.adapters.local.httpjson import call
@@ -61,7 +63,7 @@ class LocalDriver:
         self.experiment = experiment
         self.root = root or state.state_dir()
         self._prepared: dict[str, Prepared] = {}
-        self._locks: list[state.TargetLock] = []
+        self._locks: list[state.ResourceLock] = []
         self._watchdogs: dict[str, procs.Proc] = {}
         self._records: dict[str, Path] = {}
         self._undo_actions: dict[str, list[dict[str, object]]] = {}
@@ -75,17 +77,7 @@ class LocalDriver:
     # -- preflight ----------------------------------------------------------------------------
 
     def preflight(self, plan: Plan, run: RunInfo) -> Sequence[CheckRecord]:
-        checks = []
-        for target in sorted({pf.fault.target for pf in plan.faults}):
-            lock = state.TargetLock(target, run.run_id, self.root)
-            try:
-                lock.acquire()
-                self._locks.append(lock)
-                checks.append(
-                    CheckRecord(f"no other run holds target {target}", True, str(lock.path))
-                )
-            except DriverError as exc:
-                checks.append(CheckRecord(f"no other run holds target {target}", False, str(exc)))
+        checks = self._lock_resources(plan, run)
         radius = self.experiment.blast_radius
         for pf in plan.faults:
             name = f"target {pf.fault.target} resolves for {pf.fault.name}"
@@ -111,6 +103,55 @@ class LocalDriver:
                         f"{len(prepared.targets)} selected",
                     )
                 )
+        return checks
+
+    def _lock_resources(self, plan: Plan, run: RunInfo) -> list[CheckRecord]:
+        """Lock every physical resource of every target; one check per target.
+
+        Two targets of this run on one resource are refused too: their faults would stack
+        while the experiment reads them as separate (one target with several faults is the
+        way to combine faults on purpose).
+        """
+        by_target: dict[str, list[resources.Resource]] = {}
+        checks = []
+        for pf in plan.faults:
+            binding = self.experiment.binding(pf.fault.target)
+            found = by_target.setdefault(pf.fault.target, [])
+            try:
+                touched = resources.resources(pf.kind.name, binding)
+            except ChaosRunnerError as exc:
+                name = f"resources of target {pf.fault.target} known for {pf.fault.name}"
+                checks.append(CheckRecord(name, False, str(exc)))
+                continue
+            found.extend(r for r in touched if r not in found)
+        owners: dict[str, str] = {}
+        for target in sorted(by_target):
+            name = f"no other run holds the resources of target {target}"
+            keys = [r.key for r in by_target[target]]
+            shared = [(k, owners[k]) for k in keys if owners.get(k, target) != target]
+            for key in keys:
+                owners.setdefault(key, target)
+            if shared:
+                key, other = shared[0]
+                checks.append(
+                    CheckRecord(
+                        name,
+                        False,
+                        f"targets {other!r} and {target!r} are both bound to {key}; their "
+                        "faults would stack. Use one target for both faults, or two resources",
+                    )
+                )
+                continue
+            holder = {"runId": run.run_id, "experiment": run.experiment, "target": target}
+            locks = [state.ResourceLock(key, holder, self.root) for key in keys]
+            try:
+                for lock in locks:
+                    lock.acquire()
+                    self._locks.append(lock)
+            except DriverError as exc:
+                checks.append(CheckRecord(name, False, str(exc)))
+                continue
+            checks.append(CheckRecord(name, True, ", ".join(keys)))
         return checks
 
     def describe(self, fault: PlannedFault, run: RunInfo) -> str:

@@ -18,14 +18,21 @@ from chaosrunner.core.model import Binding
 from chaosrunner.core.plan import PlannedFault
 
 
-def find_targets(binding: Binding) -> list[procs.Proc]:
-    """The live processes of a ``process`` binding (pid file, lab service or regex)."""
+def pid_file_of(binding: Binding) -> str | None:
+    """The pid file a ``process`` binding names (a lab service's is kept by the lab)."""
     part = binding.part("process")
-    pid_file = part.get("pidFile")
     if "labService" in part:
         from chaosrunner.adapters import lab
 
-        pid_file = str(lab.service_pid_file(str(part["labService"])))
+        return str(lab.service_pid_file(str(part["labService"])))
+    pid_file = part.get("pidFile")
+    return None if pid_file is None else str(pid_file)
+
+
+def find_targets(binding: Binding) -> list[procs.Proc]:
+    """The live processes of a ``process`` binding (pid file, lab service or regex)."""
+    part = binding.part("process")
+    pid_file = pid_file_of(binding)
     found = procs.find(pid_file=pid_file, match=part.get("match"))
     if not found:
         where = f"pid file {pid_file}" if pid_file else f"match {part['match']!r}"

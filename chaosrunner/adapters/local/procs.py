@@ -111,3 +111,45 @@ def send(proc: Proc, sig: signal.Signals) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+_LISTEN = "0A"
+
+
+def tcp_sockets() -> list[tuple[int, bool, str]]:
+    """Every TCP socket of this network namespace as (local port, listening, inode)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            if len(cols) < 10 or cols[9] == "0":
+                continue
+            found.append((int(cols[1].rsplit(":", 1)[1], 16), cols[3] == _LISTEN, cols[9]))
+    return found
+
+
+def socket_inodes(pid: int) -> set[str]:
+    """Inodes of the sockets ``pid`` holds open (empty if we may not look)."""
+    inodes: set[str] = set()
+    try:
+        fds = list((PROC / str(pid) / "fd").iterdir())
+    except OSError:
+        return inodes
+    for fd in fds:
+        try:
+            link = str(fd.readlink())
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    return inodes
+
+
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports ``pid`` listens on: what a client of the process reaches it by."""
+    held = socket_inodes(pid)
+    return {port for port, listening, inode in tcp_sockets() if listening and inode in held}

@@ -1,15 +1,18 @@
-"""The local driver's state directory: fault records and per-target locks.
+"""The local driver's state directory: fault records and per-resource locks.
 
 A fault record is written *before* a fault is applied and removed only once its removal is
 confirmed; it says how to undo the fault. The watchdog and ``chaosrunner cleanup`` both work
 from these records alone, so a crashed run's faults can always be found and ended. Locks are
-``flock``s, which the kernel releases when their holder dies: a crashed run never blocks the next.
+``flock``s on the physical resources a run touches (not its target names), which the kernel
+releases when their holder dies: a crashed run never blocks the next. Runs exclude each other
+when they share a state dir (``$CHAOSRUNNER_STATE_DIR``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -67,15 +70,21 @@ def list_records(
     return out
 
 
-class TargetLock:
-    """An exclusive, non-blocking lock on one target, released on close or holder death."""
+class ResourceLock:
+    """An exclusive, non-blocking lock on one physical resource (see ``resources``).
 
-    def __init__(self, target: str, run_id: str, root: Path | None = None) -> None:
+    The lock file is named by a hash of the key (keys hold URLs and paths); it holds who took
+    it, so the run that is refused can say which run, experiment and target it waits for.
+    Released on close, or by the kernel when the holder dies.
+    """
+
+    def __init__(self, key: str, holder: dict[str, str], root: Path | None = None) -> None:
         locks = (root or state_dir()) / "locks"
         locks.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.path = locks / f"{target}.lock"
-        self.target = target
-        self.run_id = run_id
+        digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+        self.path = locks / f"{digest}.lock"
+        self.key = key
+        self.holder = holder
         self._fh: IO[str] | None = None
 
     def acquire(self) -> None:
@@ -84,12 +93,12 @@ class TargetLock:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             fh.seek(0)
-            holder = fh.read().strip() or "another run"
+            text = fh.read().strip()
             fh.close()
-            raise DriverError(f"target {self.target!r} is held by run {holder}") from exc
+            raise DriverError(f"{self.key} is held by {_describe_holder(text)}") from exc
         fh.seek(0)
         fh.truncate()
-        fh.write(self.run_id)
+        fh.write(json.dumps({**self.holder, "resource": self.key}))
         fh.flush()
         self._fh = fh
 
@@ -99,3 +108,16 @@ class TargetLock:
                 fcntl.flock(self._fh, fcntl.LOCK_UN)
             self._fh.close()
             self._fh = None
+
+
+def _describe_holder(text: str) -> str:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return f"run {text}" if text else "another run"
+    return (
+        f"run {data.get('runId', '?')} (experiment {data.get('experiment', '?')!r}, "
+        f"target {data.get('target', '?')!r})"
+    )

@@ -1,8 +1,9 @@
-"""journal.json on disk, rewritten atomically as the run goes; and the run's output directory.
+"""journal.json on disk, written once, atomically, at the end; and the run's output directory.
 
-Each write goes to a temporary file that is fsynced and renamed over the old one, so a reader
-(or a crashed run's operator) always finds a complete, parseable journal. Tick writes are
-throttled; phase changes, injections and removals are written at once (``force``).
+The write goes to a temporary file that is fsynced and renamed over the old one, so a reader
+finds a complete, parseable journal or none. While the run goes, its journal is appended to
+``journal.jsonl`` instead (``journal_log.py``): a day-long run must not rewrite a growing
+document on its probe loop.
 
 The output directory is checked before anything else happens (:func:`prepare_output_dir`): a
 run whose journal cannot be written must stop before preflight, not after a fault was injected.
@@ -13,15 +14,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from chaosrunner.adapters.redact import Redactor
 from chaosrunner.core.errors import ChaosRunnerError
 from chaosrunner.core.journal import Journal
-
-TICK_WRITE_INTERVAL = 2.0
 
 
 class OutputDirError(ChaosRunnerError):
@@ -75,21 +73,19 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-class JournalFile:
-    def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
-        self.path = path
-        self.redactor = redactor or Redactor()
-        self._last = 0.0
-        path.parent.mkdir(parents=True, exist_ok=True)
+def write_journal(path: Path, journal: Journal, redactor: Redactor | None = None) -> None:
+    """The consolidated journal, masked, written atomically.
 
-    def write(self, journal: Journal, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._last < TICK_WRITE_INTERVAL:
-            return
-        self._last = now
-        write_atomic(
-            self.path, self.redactor.text(json.dumps(journal.to_dict(), indent=1, allow_nan=False))
-        )
+    The series (a day is 864,000 samples) are encoded one SLI at a time, compactly, and spliced
+    in: encoding the whole document at once, indented, peaks at hundreds of megabytes."""
+    mask = (redactor or Redactor()).text
+    head = json.dumps(journal.header_dict(), indent=1, allow_nan=False)
+    parts = [mask(head[: -len("\n}")]), ',\n "series": {']
+    for i, (name, series) in enumerate(journal.series.items()):
+        body = json.dumps(series.to_dict(), allow_nan=False, separators=(",", ":"))
+        parts.append(("," if i else "") + f"\n  {mask(json.dumps(name))}: {mask(body)}")
+    parts.append("\n }\n}")
+    write_atomic(path, "".join(parts))
 
 
 def read_journal(path: Path) -> Journal:

@@ -33,8 +33,8 @@ SCHEMA = params_schema(
 def check(params: Mapping[str, Any]) -> Problems:
     patterns = params.get("patterns")
     if not isinstance(patterns, list):
-        return []
-    return [
+        return _cluster.container_names(params)
+    return _cluster.container_names(params) + [
         (("patterns", i), f"{p!r} is not valid; Chaos Mesh allows * only at the end, e.g. chaos-*")
         for i, p in enumerate(patterns)
         if isinstance(p, str) and "*" in p[:-1]

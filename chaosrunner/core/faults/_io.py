@@ -47,4 +47,4 @@ def schema(extra: Mapping[str, Any], required: tuple[str, ...]) -> dict[str, Any
     return params_schema({**SELECT, **extra}, ("volumePath", *required))
 
 
-CHECK: Check = _cluster.whole_percent("percent")
+CHECK: Check = _cluster.checks(_cluster.whole_percent("percent"), _cluster.container_names)

@@ -1,6 +1,7 @@
 """What a fault kind declares: its parameters, what each driver needs bound, whether it ends itself.
 
-A kind is pure data plus an optional semantic check. Drivers (local processes, Chaos Mesh) keep
+A kind is pure data plus optional semantic checks: one for every driver, and one per driver for
+what only that driver's backend refuses. Drivers (local processes, Chaos Mesh) keep
 their own per-kind handlers; the core only needs to know enough to validate a file and plan a run.
 """
 
@@ -27,6 +28,9 @@ class FaultKind:
     requires: Mapping[DriverKind, str | tuple[str, ...]]  # the binding part(s) each driver needs
     one_shot: bool = False
     check: Check = field(default=_no_check)
+    #: Checks that hold only where a driver injects the kind: what Toxiproxy or stress-ng
+    #: (local) or Chaos Mesh (chaos-mesh) would refuse, or silently ignore, at inject time.
+    driver_checks: Mapping[DriverKind, Check] = field(default_factory=dict)
 
     def supports(self, driver: DriverKind) -> bool:
         return driver in self.requires

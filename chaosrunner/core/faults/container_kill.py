@@ -6,7 +6,7 @@ container is gone. One-shot, like pod-kill. Chaos Mesh's webhook rejects the act
 container names, so ``containerNames`` is required here.
 """
 
-from chaosrunner.core.faults._cluster import CONTAINER_NAMES
+from chaosrunner.core.faults._cluster import CONTAINER_NAMES, container_names
 from chaosrunner.core.faults.base import FaultKind, params_schema
 from chaosrunner.core.model import DriverKind
 
@@ -16,4 +16,5 @@ KIND = FaultKind(
     params=params_schema({"containerNames": CONTAINER_NAMES}, ("containerNames",)),
     requires={DriverKind.CHAOS_MESH: "pods"},
     one_shot=True,
+    check=container_names,
 )

@@ -4,6 +4,7 @@ Go services feel this as scheduler latency and GC pauses. Locally ``stress-ng --
 the target's CPUs, with its own ``--timeout`` as expiry; in a cluster a Chaos Mesh StressChaos.
 """
 
+from chaosrunner.core.faults._cluster import whole_percent
 from chaosrunner.core.faults._params import percent
 from chaosrunner.core.faults.base import FaultKind, params_schema
 from chaosrunner.core.model import DriverKind
@@ -18,4 +19,5 @@ KIND = FaultKind(
         }
     ),
     requires={DriverKind.LOCAL: "process", DriverKind.CHAOS_MESH: "pods"},
+    check=whole_percent("load", low=0),  # stress-ng's --cpu-load and StressChaos: 0 to 100
 )

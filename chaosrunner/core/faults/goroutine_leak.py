@@ -19,7 +19,12 @@ KIND = FaultKind(
                 "maximum": 100000,
                 "description": "Goroutines leaked per second.",
             },
-            "max": {"type": "integer", "minimum": 1, "description": "Cap on goroutines held."},
+            "max": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 100000,
+                "description": "Cap on goroutines held (the leak hook holds at most 100000).",
+            },
         },
         ("rate",),
     ),

@@ -5,7 +5,7 @@ other traffic alone, so it tests per-route timeouts and deadline propagation pre
 Cluster only (Chaos Mesh HTTPChaos ``delay``).
 """
 
-from chaosrunner.core.faults import _http
+from chaosrunner.core.faults import _cluster, _http
 from chaosrunner.core.faults._params import duration
 from chaosrunner.core.faults.base import FaultKind
 from chaosrunner.core.model import DriverKind
@@ -15,5 +15,5 @@ KIND = FaultKind(
     summary="Delay matching HTTP requests or responses of the target (HTTPChaos delay).",
     params=_http.schema({"delay": duration("How long each matching message is held.")}, ("delay",)),
     requires={DriverKind.CHAOS_MESH: "pods"},
-    check=_http.check(),
+    check=_cluster.checks(_http.check(), _cluster.go_durations("delay")),
 )

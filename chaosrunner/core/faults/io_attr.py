@@ -10,7 +10,8 @@ from chaosrunner.core.faults import _io
 from chaosrunner.core.faults.base import FaultKind
 from chaosrunner.core.model import DriverKind
 
-_COUNT = {"type": "integer", "minimum": 0}
+_COUNT = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}  # IOChaos: int64
+_COUNT32 = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}  # IOChaos: int32
 
 _ATTR = {
     "type": "object",
@@ -27,12 +28,12 @@ _ATTR = {
             "x-expected": "an octal mode such as '0644'",
         },
         "size": {**_COUNT, "description": "Size in bytes."},
-        "uid": {**_COUNT, "description": "Owner user id."},
-        "gid": {**_COUNT, "description": "Owner group id."},
-        "nlink": {**_COUNT, "description": "Number of hard links."},
+        "uid": {**_COUNT32, "description": "Owner user id."},
+        "gid": {**_COUNT32, "description": "Owner group id."},
+        "nlink": {**_COUNT32, "description": "Number of hard links."},
         "blocks": {**_COUNT, "description": "Number of blocks."},
         "ino": {**_COUNT, "description": "Inode number."},
-        "rdev": {**_COUNT, "description": "Device id (special files)."},
+        "rdev": {**_COUNT32, "description": "Device id (special files)."},
     },
 }
 

@@ -5,7 +5,7 @@ fsync and read latency; this tests whether the service's own timeouts and queues
 Cluster only (Chaos Mesh IOChaos ``latency``).
 """
 
-from chaosrunner.core.faults import _io
+from chaosrunner.core.faults import _cluster, _io
 from chaosrunner.core.faults._params import duration
 from chaosrunner.core.faults.base import FaultKind
 from chaosrunner.core.model import DriverKind
@@ -15,5 +15,5 @@ KIND = FaultKind(
     summary="Delay matching file-system calls on a volume of the target (IOChaos latency).",
     params=_io.schema({"delay": duration("The delay added to each hit call.")}, ("delay",)),
     requires={DriverKind.CHAOS_MESH: "pods"},
-    check=_io.CHECK,
+    check=_cluster.checks(_io.CHECK, _cluster.go_durations("delay")),
 )

@@ -5,7 +5,7 @@ than a dead one, and it is where missing timeouts show. Locally a Toxiproxy ``la
 in a cluster a Chaos Mesh NetworkChaos ``delay``.
 """
 
-from chaosrunner.core.faults import _cluster
+from chaosrunner.core.faults import _cluster, _local
 from chaosrunner.core.faults._params import DIRECTION, duration, percent
 from chaosrunner.core.faults.base import FaultKind, params_schema
 from chaosrunner.core.model import DriverKind
@@ -25,6 +25,14 @@ KIND = FaultKind(
     ),
     requires={DriverKind.LOCAL: "proxy", DriverKind.CHAOS_MESH: "pods"},
     check=_cluster.checks(
-        _cluster.check_network_scope, _cluster.percent_at_most_100("correlation")
+        _cluster.check_network_scope,
+        _cluster.percent_at_most_100("correlation"),
+        _cluster.go_durations("latency", "jitter"),
     ),
+    driver_checks={
+        DriverKind.LOCAL: _cluster.checks(
+            _local.cluster_only("correlation", "target", "externalTargets"),
+            _local.whole_milliseconds("latency", "jitter"),
+        )
+    },
 )

@@ -5,7 +5,7 @@ is what this fault tests. Locally a Toxiproxy ``timeout`` toxic with no timeout 
 forever); in a cluster a Chaos Mesh NetworkChaos ``partition``.
 """
 
-from chaosrunner.core.faults import _cluster
+from chaosrunner.core.faults import _cluster, _local
 from chaosrunner.core.faults._params import DIRECTION
 from chaosrunner.core.faults.base import FaultKind, params_schema
 from chaosrunner.core.model import DriverKind
@@ -16,4 +16,5 @@ KIND = FaultKind(
     params=params_schema({"direction": DIRECTION, **_cluster.NETWORK_SCOPE}),
     requires={DriverKind.LOCAL: "proxy", DriverKind.CHAOS_MESH: "pods"},
     check=_cluster.check_network_scope,
+    driver_checks={DriverKind.LOCAL: _local.cluster_only("target", "externalTargets")},
 )

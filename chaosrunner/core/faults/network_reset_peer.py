@@ -4,6 +4,7 @@ Resets exercise connection-pool and retry logic: a client that does not retry, o
 without backoff, shows it here. Local only (Toxiproxy ``reset_peer``).
 """
 
+from chaosrunner.core.faults import _cluster, _local
 from chaosrunner.core.faults._params import duration
 from chaosrunner.core.faults.base import FaultKind, params_schema
 from chaosrunner.core.model import DriverKind
@@ -13,4 +14,5 @@ KIND = FaultKind(
     summary="Reset connections to the target (TCP RST), optionally after a delay.",
     params=params_schema({"after": duration("How long a connection lives before the reset.")}),
     requires={DriverKind.LOCAL: "proxy"},
+    check=_cluster.checks(_cluster.go_durations("after"), _local.whole_milliseconds("after")),
 )

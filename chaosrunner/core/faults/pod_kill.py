@@ -5,6 +5,7 @@ bring a new pod up, clients must retry elsewhere, and the SLIs must recover in t
 Chaos Mesh ignores ``spec.duration`` for it, and there is nothing to undo. Cluster only.
 """
 
+from chaosrunner.core.faults._cluster import go_durations
 from chaosrunner.core.faults._params import duration
 from chaosrunner.core.faults.base import FaultKind, params_schema
 from chaosrunner.core.model import DriverKind
@@ -22,4 +23,5 @@ KIND = FaultKind(
     ),
     requires={DriverKind.CHAOS_MESH: "pods"},
     one_shot=True,
+    check=go_durations("gracePeriod"),
 )

@@ -15,7 +15,7 @@ CLOCKS = (
     "CLOCK_REALTIME_ALARM", "CLOCK_BOOTTIME_ALARM",
 )  # fmt: skip
 
-SIGNED_DURATION_RE = r"^-?(\d+(\.\d+)?(ms|s|m|h))+$"
+SIGNED_DURATION_RE = r"^-?([0-9]+(\.[0-9]+)?(ms|s|m|h))+$(?!\n)"
 
 KIND = FaultKind(
     name="time-skew",
@@ -39,4 +39,5 @@ KIND = FaultKind(
         ("timeOffset",),
     ),
     requires={DriverKind.CHAOS_MESH: "pods"},
+    check=_cluster.checks(_cluster.go_durations("timeOffset"), _cluster.container_names),
 )

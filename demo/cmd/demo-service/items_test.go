@@ -216,3 +216,32 @@ func TestHandlerStatusCodes(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// TestPprofGoroutineProfile checks the text format chaosrunner diffs: stacks
+// aggregated with a count, served under /debug/pprof/ and counted as one route.
+func TestPprofGoroutineProfile(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	srv := httptest.NewServer(newHandler(NewItems(newFake(), 100*time.Millisecond, false), leakhook.New(leakhook.Options{}), reg))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(body), "goroutine profile: total ") {
+		t.Fatalf("goroutine profile: %d %.80q", resp.StatusCode, body)
+	}
+	if !strings.Contains(string(body), "\n#\t0x") {
+		t.Errorf("debug=1 profile lacks symbolized frames: %.200q", body)
+	}
+	resp, err = http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if m := `demo_http_requests_total{code="200",route="/debug/pprof/"}`; !strings.Contains(string(body), m) {
+		t.Errorf("metrics lack %s", m)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,11 @@ import (
 
 // LeakHookPath is where the goroutine-leak hook is mounted.
 const LeakHookPath = "/debug/chaos/goroutine-leak"
+
+// PprofPath is where Go's runtime profiles are served. chaosrunner captures
+// /debug/pprof/goroutine?debug=1 (stacks aggregated with counts) around the
+// blast window, so a report can point at the stack whose goroutines grew.
+const PprofPath = "/debug/pprof/"
 
 // latencyBuckets are fine-grained from 5ms to 2s so that SLO thresholds such
 // as 0.2s and 0.5s sit exactly on bucket boundaries.
@@ -60,6 +66,14 @@ func newHandler(items *Items, hook *leakhook.Hook, reg *prometheus.Registry) htt
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	// Registered on this mux explicitly: the side-effect registration of
+	// net/http/pprof goes to http.DefaultServeMux, which is not served.
+	mux.HandleFunc("GET "+PprofPath, pprof.Index) // also serves goroutine, heap, ...
+	mux.HandleFunc("GET "+PprofPath+"cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET "+PprofPath+"profile", pprof.Profile)
+	mux.HandleFunc("GET "+PprofPath+"symbol", pprof.Symbol)
+	mux.HandleFunc("POST "+PprofPath+"symbol", pprof.Symbol)
+	mux.HandleFunc("GET "+PprofPath+"trace", pprof.Trace)
 	hh := http.StripPrefix(LeakHookPath, hook.Handler())
 	mux.Handle(LeakHookPath, hh)
 	mux.Handle(LeakHookPath+"/", hh)
@@ -106,6 +120,8 @@ func instrument(mux *http.ServeMux, reg prometheus.Registerer) http.Handler {
 			route = "other"
 		} else if strings.HasPrefix(route, LeakHookPath) {
 			route = LeakHookPath
+		} else if strings.HasPrefix(route, PprofPath) {
+			route = PprofPath
 		}
 		reqs.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
 		dur.WithLabelValues(route).Observe(time.Since(start).Seconds())

@@ -19,10 +19,11 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from chaosrunner.adapters.chaosmesh import objects
-from chaosrunner.adapters.chaosmesh.preflight import Selection, check_namespaces
+from chaosrunner.adapters.chaosmesh.pods import Selection
+from chaosrunner.adapters.chaosmesh.preflight import check_namespaces
 from chaosrunner.adapters.kube import api as kube_api
 from chaosrunner.adapters.kube.api import Kube, RetryPolicy, api_error
-from chaosrunner.core.errors import ApiError, DriverError
+from chaosrunner.core.errors import ApiError, Conflict, DriverError, NotFound
 
 pytestmark = pytest.mark.unit
 
@@ -74,6 +75,19 @@ def test_a_422_names_the_field_from_the_api_servers_message() -> None:
     assert str(err).startswith("create NetworkChaos demo/x: HTTP 422 Invalid: ")
     assert "spec.action: Unsupported value" in str(err)
     assert "(spec.mode: Required value)" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(404, NotFound), (409, Conflict), (403, ApiError), (422, ApiError)],
+)
+def test_callers_tell_404_and_409_by_type_not_by_status(
+    kube: Kube, status: int, kind: type[ApiError]
+) -> None:
+    with pytest.raises(ApiError) as err:
+        kube.call("read", Answers(_exc(status)))
+    assert type(err.value) is kind and err.value.status == status
+    assert str(err.value).startswith(f"read: HTTP {status} Reason")
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])

@@ -15,6 +15,7 @@ from chaosrunner.adapters.chaosmesh import (
     RenderError,
     render,
 )
+from chaosrunner.core.errors import ExperimentError
 from chaosrunner.core.faults import REGISTRY
 from chaosrunner.core.model import Binding, DriverKind, Fault
 from chaosrunner.core.plan import PlannedFault
@@ -155,7 +156,15 @@ def test_raw_one_shot_gets_no_duration() -> None:
 def test_raw_duration_must_not_outlive_the_fault() -> None:
     long = copy.deepcopy(SPARSE)
     long["spec"]["duration"] = "10m"  # type: ignore[index]
-    with pytest.raises(
-        RenderError, match=r"spec\.duration 10m outlives the fault's expiry of 1m30s"
-    ):
+    # validate refuses it, with the position of the written duration ...
+    with pytest.raises(ExperimentError) as caught:
         _raw(long)
+    assert [p.path for p in caught.value.problems] == [
+        "spec.faults[0].params.manifest.spec.duration"
+    ]
+    assert "'10m' outlives the fault's expiry of 90s" in caught.value.problems[0].message
+    # ... and the renderer still refuses it when handed one directly.
+    with pytest.raises(
+        RenderError, match=r"spec\.duration 10m outlives the fault's expiry of 1m"
+    ):
+        render(_planned("raw-manifest", {"manifest": long}), BINDING, run_id=RUN_ID, experiment="e")

@@ -11,6 +11,7 @@ import pytest
 from chaosrunner.core.plan import Plan
 from chaosrunner.core.ports import RunInfo
 from chaosrunner.runner import session
+from chaosrunner.runner.stop import StopFlag
 from tests.support import BASE, FakeClock, FakeDriver, ScriptedMetrics, steady
 
 HEALTHY = {"ok": 1.0, "latency": 0.05, "errors_ratio": 0.0}
@@ -50,9 +51,14 @@ def fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fakes]:
     pings: list[str] = []
     metrics = _PingingMetrics(pings)
     driver = FakeDriver()
-    monkeypatch.setattr(session, "PrometheusSource", lambda _cfg: metrics)
+    monkeypatch.setattr(session, "PrometheusSource", lambda _cfg, **_kw: metrics)
     monkeypatch.setattr(session, "make_driver", lambda _exp, _cluster=None: driver)
-    monkeypatch.setattr(session, "SystemClock", FakeClock)
+
+    def clock(stop: StopFlag) -> FakeClock:
+        driver.clock = FakeClock(stop)
+        return driver.clock
+
+    monkeypatch.setattr(session, "SystemClock", clock)
     file = tmp_path / "exp.yaml"
     file.write_text(BASE)
     yield Fakes(driver, metrics, pings, file)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ import pytest
 from chaosrunner.adapters.progress import NullProgress
 from chaosrunner.cli import main
 from chaosrunner.core.errors import ChaosRunnerError
+from chaosrunner.core.verdict import Decision, Verdict
 from chaosrunner.runner import session
 from chaosrunner.runner.stop import StopFlag
 from tests.support import experiment
@@ -208,6 +211,56 @@ def test_a_dry_run_whose_preflight_failed_exits_4(
     out = capsys.readouterr().out
     assert "preflight passed" not in out
     assert "dry run: preflight failed; nothing was injected" in out
+
+
+@pytest.fixture
+def restored_signals() -> Iterator[None]:
+    """A run stopped by a signal leaves SIGINT/SIGTERM ignored on its way out (a late Ctrl-C
+    must not replace its exit code): give pytest its handlers back."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+@pytest.mark.usefixtures("restored_signals")
+def test_a_dry_run_stopped_by_a_signal_exits_2_as_its_verdict_says(
+    fakes: Fakes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ping = fakes.metrics.ping
+
+    def interrupted_ping() -> str:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while preflight is under way
+        return ping()
+
+    fakes.metrics.ping = interrupted_ping  # type: ignore[method-assign]
+    out = tmp_path / "out"
+    assert main(["run", str(fakes.file), "--dry-run", "--output-dir", str(out)]) == 2
+    shown = capsys.readouterr().out
+    assert "preflight passed" not in shown
+    assert (
+        f"dry run: interrupted; nothing was injected (journal: {out / 'journal.json'}; exit 2)"
+        in shown
+    )
+    assert "  - interrupted: interrupted by SIGINT; nothing was injected" in shown
+    outcome = json.loads((out / "journal.json").read_text())["outcome"]
+    assert (outcome["verdict"], outcome["exitCode"]) == ("ABORTED", 2)
+
+
+@pytest.mark.parametrize(
+    ("verdict", "code"),
+    [
+        pytest.param(Verdict.DRY_RUN, 0, id="dry-run"),
+        pytest.param(Verdict.ABORTED, 2, id="aborted"),
+        pytest.param(Verdict.INCONCLUSIVE, 3, id="inconclusive"),
+        pytest.param(Verdict.ERROR, 4, id="error"),
+    ],
+)
+def test_a_dry_run_exits_with_its_verdicts_code(verdict: Verdict, code: int) -> None:
+    decision = Decision(verdict, (), (), None, ())
+    result = session.RunResult(decision, "r1", Path("out"), (), dry_run=True)
+    assert result.exit_code == code == verdict.exit_code
+    assert replace(result, journal_error="disk full").exit_code == 4
 
 
 def test_a_crash_in_preflight_fails_the_dry_run(

@@ -38,10 +38,12 @@ from chaosrunner.core.units import parse_objective
 class Missing(Enum):
     ND = "no-data"
     ERR = "probe-error"
+    MISSED = "missed-tick"
 
 
 ND = Missing.ND
 ERR = Missing.ERR
+MS = Missing.MISSED
 Tick = float | Missing
 
 T0 = 1_700_000_000.0
@@ -106,6 +108,8 @@ def append_tick(series: Series, t: float, phase: Phase, tick: Tick) -> None:
         series.append(t, phase, None, SampleStatus.NO_DATA)
     elif tick is ERR:
         series.append(t, phase, None, SampleStatus.ERROR)
+    elif tick is MS:
+        series.append(t, phase, None, SampleStatus.MISSED)
     else:
         assert isinstance(tick, float | int)
         series.append(t, phase, float(tick), SampleStatus.OK)

@@ -227,7 +227,8 @@ def test_sustained(
 def test_sustained_measures_time_not_tick_count() -> None:
     rec = sli_record("s", "<= 200ms", JudgeRule.SUSTAINED, sustain=3.0)
     # Four bad ticks half a second apart last 1.5s; at two-second spacing two ticks last 2s.
-    fast = series_of([G, B, B, B, B, G], interval=0.5)
+    # (The phases span at least 3s, or the rule could not fail at all: see too-short.)
+    fast = series_of([G, B, B, B, B, G, G], interval=0.5)
     slow = series_of([G, B, B, G], interval=2.0)
     assert judge_phase(rec, fast, Phase.OBSERVE).outcome is HELD
     assert judge_phase(rec, slow, Phase.OBSERVE).outcome is HELD

@@ -1,6 +1,7 @@
 """judge_phase against a reference, over random tick sequences (a fixed seed, no library).
 
-For each sequence every unknown tick (a probe error, or no data under ``noData: inconclusive``)
+For each sequence every unknown tick (a probe error, a missed tick, or no data under
+``noData: inconclusive``)
 is filled in every way from a small set of values (far below, on, far above the threshold), and a
 reference that only knows fully-known ticks judges each completion. Then:
 
@@ -28,7 +29,7 @@ import pytest
 from chaosrunner.core.hypothesis import Outcome, judge_phase
 from chaosrunner.core.journal import SliRecord
 from chaosrunner.core.model import JudgeRule, NoDataPolicy, Phase
-from tests.unit.core.builders import ERR, ND, Missing, Tick, series_of, sli_record
+from tests.unit.core.builders import ERR, MS, ND, Missing, Tick, series_of, sli_record
 
 pytestmark = pytest.mark.unit
 
@@ -98,7 +99,7 @@ def completions(case: Case) -> list[list[Known]]:
     unknown = [
         i
         for i, t in enumerate(case.ticks)
-        if t is ERR or (t is ND and case.rec.no_data is NoDataPolicy.INCONCLUSIVE)
+        if t in (ERR, MS) or (t is ND and case.rec.no_data is NoDataPolicy.INCONCLUSIVE)
     ]
     out = []
     for fill in itertools.product(FILLS, repeat=len(unknown)):
@@ -140,6 +141,8 @@ VARIANTS = {
     "inconclusive": (NoDataPolicy.INCONCLUSIVE, (ND, ERR)),
     "fail-no-data": (NoDataPolicy.FAIL, (ND,)),
     "fail-errors": (NoDataPolicy.FAIL, (ND, ERR)),
+    "inconclusive-missed": (NoDataPolicy.INCONCLUSIVE, (ND, ERR, MS)),
+    "fail-missed": (NoDataPolicy.FAIL, (ND, MS)),
 }
 FAMILIES = {"ordered": ORDERED, "equality": EQUALITY}
 
@@ -165,17 +168,24 @@ def test_judge_phase_agrees_with_every_reading_of_the_unknown_ticks(
         outcome = judge_phase(case.rec, series_of(case.ticks), Phase.OBSERVE).outcome
         seen[outcome] += 1
         readings = [reference_holds(case.rec, values) for values in completions(case)]
-        if outcome is Outcome.HELD:
+        # Ticks one second apart span len-1 seconds: too short for a longer sustained breach.
+        too_short = rule is JudgeRule.SUSTAINED and len(case.ticks) - 1 < case.rec.sustain_seconds
+        assert (outcome is Outcome.TOO_SHORT) == too_short, case
+        if outcome is Outcome.TOO_SHORT:
+            assert all(readings), f"too-short, yet a reading is violated: {case}"
+        elif outcome is Outcome.HELD:
             assert all(readings), f"HELD although a reading is violated: {case}"
         elif outcome is Outcome.VIOLATED:
             assert not any(readings), f"VIOLATED although a reading holds: {case}"
         else:
-            assert outcome in (Outcome.NO_DATA, Outcome.ERRORED), case
+            assert outcome in (Outcome.NO_DATA, Outcome.ERRORED, Outcome.MISSED), case
             assert len(readings) > 1, f"undecided without an unknown tick: {case}"
-            if ND not in case.ticks:
+            if ND not in case.ticks and MS not in case.ticks:
                 assert outcome is Outcome.ERRORED, case
-            if ERR not in case.ticks:
+            if ERR not in case.ticks and MS not in case.ticks:
                 assert outcome is Outcome.NO_DATA, case
+            if MS in case.ticks and rule is not JudgeRule.FINAL:
+                assert outcome is Outcome.MISSED, case  # named before no data and errors
             if rule in TICK_RULES or (rule is JudgeRule.MEAN and family == "ordered"):
                 assert any(readings), f"{outcome} although every reading is violated: {case}"
                 assert not all(readings), f"{outcome} although every reading holds: {case}"
@@ -184,3 +194,5 @@ def test_judge_phase_agrees_with_every_reading_of_the_unknown_ticks(
     assert seen[Outcome.VIOLATED] > 0
     if any(policy is NoDataPolicy.INCONCLUSIVE or t is ERR for t in missing):
         assert seen[Outcome.NO_DATA] + seen[Outcome.ERRORED] > 0
+    if MS in missing:
+        assert seen[Outcome.MISSED] > 0

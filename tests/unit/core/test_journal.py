@@ -109,9 +109,8 @@ def rich_journal() -> Journal:
         GuardrailEvent("hard-stop", at(Phase.OBSERVE, 3.0), None, False),
     ]
     journal.record_probe_error("latency", at(Phase.OBSERVE, 3.0), "connection refused")
-    journal.finished_at = at(Phase.VERDICT, 1.0)
     journal.metadata = {"description": "d", "owner": "sre", "tags": ["a", "b"]}
-    journal.outcome = decide(journal).to_dict()
+    journal.judged(decide(journal).record(), at(Phase.VERDICT, 1.0))
     return journal
 
 
@@ -209,7 +208,7 @@ def test_decide_is_the_same_after_a_round_trip(build: Callable[[], Journal]) -> 
     assert decide(Journal.from_dict(journal.to_dict())) == decide(journal)
 
 
-@pytest.mark.parametrize("version", [None, 0, 2, "1"], ids=repr)
+@pytest.mark.parametrize("version", [None, 0, 4, "1"], ids=repr)
 def test_from_dict_rejects_another_schema_version(version: object) -> None:
     raw = journal_with().to_dict()
     raw["schemaVersion"] = version
@@ -218,7 +217,7 @@ def test_from_dict_rejects_another_schema_version(version: object) -> None:
 
 
 def test_schema_version_is_written() -> None:
-    assert journal_with().to_dict()["schemaVersion"] == SCHEMA_VERSION == 1
+    assert journal_with().to_dict()["schemaVersion"] == SCHEMA_VERSION == 3
 
 
 def test_from_dict_of_a_minimal_journal() -> None:

@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from chaosrunner.core.hypothesis import Outcome
-from chaosrunner.core.journal import FailureStage, Journal, TargetRecord
+from chaosrunner.core.journal import FailureStage, Journal, PlannedFaultRecord, TargetRecord
 from chaosrunner.core.model import JudgeRule, NoDataPolicy, Phase
 from chaosrunner.core.verdict import EXIT_CODES, Verdict, decide
 from tests.unit.core.builders import (
@@ -20,6 +20,7 @@ from tests.unit.core.builders import (
     ERR,
     LATENCY,
     ND,
+    at,
     failure,
     full_phases,
     guardrail_abort,
@@ -36,6 +37,17 @@ B = 2.0  # latency, bad
 CLEANUP = "chaosrunner cleanup --run-id run-1"
 
 Build = Callable[[], Journal]
+
+
+def planned(
+    fault: str = "pause-backend", *, start: float = 0.0, one_shot: bool = False
+) -> PlannedFaultRecord:
+    return PlannedFaultRecord(fault, "process-pause", "backend", one_shot, start, 5.0, 35.0)
+
+
+def with_plan(journal: Journal, *plan: PlannedFaultRecord) -> Journal:
+    journal.plan = list(plan)
+    return journal
 
 
 # -- the one way to pass -------------------------------------------------------------------
@@ -237,13 +249,44 @@ INCONCLUSIVE_CASES = [
     ),
     pytest.param(
         lambda: journal_with(dry_run=True),
-        "dry run: nothing was injected",
-        id="dry-run",
+        "dry run, yet a fault was created: nothing to judge",
+        id="dry-run-that-injected",
     ),
     pytest.param(
-        lambda: journal_with(dry_run=True, injections=[]),
-        "dry run: nothing was injected",
-        id="dry-run-without-injections",
+        lambda: journal_with(
+            dry_run=True, injections=[], phases=full_phases(completed={Phase.PREFLIGHT: False})
+        ),
+        "dry run: preflight did not run to its end",
+        id="dry-run-with-unfinished-preflight",
+    ),
+    pytest.param(
+        lambda: with_plan(journal_with(), planned("pause-backend"), planned("late", start=4.5)),
+        "planned fault 'late' (process-pause on backend at +4500ms) was never injected",
+        id="planned-fault-never-injected",
+    ),
+    pytest.param(
+        lambda: with_plan(journal_with(injections=[]), planned("pause-backend")),
+        "planned fault 'pause-backend' (process-pause on backend at +0ms) was never injected",
+        id="no-planned-fault-injected",
+    ),
+    pytest.param(
+        lambda: journal_with(
+            {"latency": {Phase.BASELINE: [G] * 21, Phase.OBSERVE: [G, G, G]}},
+            slis=[AVAILABILITY, sli_record(rule=JudgeRule.SUSTAINED, sustain=20.0)],
+        ),
+        "SLI 'latency' has no verdict in the blast window: too-short: the rule (no breach "
+        "sustained for 20s) could not have failed, because the blast window's ticks spanned "
+        "only 2s",
+        id="sustained-longer-than-the-blast-window",
+    ),
+    pytest.param(
+        lambda: journal_with(
+            {"latency": {Phase.BASELINE: [G] * 6, Phase.OBSERVE: [G] * 30}},
+            slis=[AVAILABILITY, sli_record(rule=JudgeRule.SUSTAINED, sustain=20.0)],
+        ),
+        "SLI 'latency' was too-short in the baseline (<= 200ms): the rule (no breach sustained "
+        "for 20s) could not have failed, because the baseline's ticks spanned only 5s",
+        id="sustained-longer-than-the-baseline",
     ),
 ]
 
@@ -537,7 +580,8 @@ def test_exit_codes_are_stable(verdict: Verdict, code: int) -> None:
 
 def test_every_verdict_has_an_exit_code() -> None:
     assert set(EXIT_CODES) == set(Verdict)
-    assert sorted(EXIT_CODES.values()) == [0, 1, 2, 3, 4]
+    assert sorted(EXIT_CODES.values()) == [0, 0, 1, 2, 3, 4]
+    assert Verdict.DRY_RUN.exit_code == 0 and Verdict.DRY_RUN.value == "DRY-RUN"
 
 
 @pytest.mark.parametrize(
@@ -685,3 +729,199 @@ def test_probe_errors_under_fail_policy_are_inconclusive_not_failed() -> None:
     )
     decision = decide(journal)
     assert decision.verdict is Verdict.INCONCLUSIVE, decision.reasons
+
+
+# -- issue 8: the plan, crashes, dry runs ------------------------------------------------------
+
+
+def test_a_plan_fully_injected_passes() -> None:
+    journal = with_plan(
+        journal_with(injections=[injection("a"), injection("b", one_shot=True)]),
+        planned("a"),
+        planned("b", start=2.5, one_shot=True),
+    )
+    assert decide(journal).verdict is Verdict.PASSED
+
+
+def test_every_planned_fault_never_injected_is_named() -> None:
+    journal = with_plan(
+        journal_with(injections=[injection("a", confirmed=False)]),
+        planned("a"),
+        planned("b", start=3.0),
+        planned("c", start=4.0),
+    )
+    decision = decide(journal)
+    assert decision.verdict is Verdict.INCONCLUSIVE
+    assert decision.reasons == (
+        "fault never confirmed active on any target: a",
+        "planned fault 'b' (process-pause on backend at +3s) was never injected",
+        "planned fault 'c' (process-pause on backend at +4s) was never injected",
+    )
+
+
+def test_the_plan_survives_a_round_trip_and_a_version_1_journal_still_reads() -> None:
+    journal = with_plan(journal_with(), planned("a"), planned("late", start=4.5))
+    raw = journal.to_dict()
+    assert raw["plan"][1] == {
+        "fault": "late",
+        "kind": "process-pause",
+        "target": "backend",
+        "one_shot": False,
+        "planned_start": 4.5,
+        "planned_end": 5.0,
+        "expiry": 35.0,
+    }
+    again = Journal.from_dict(raw)
+    assert again.plan == journal.plan
+    assert decide(again) == decide(journal)
+    assert decide(again).verdict is Verdict.INCONCLUSIVE
+    old = journal_with().to_dict()
+    old["schemaVersion"] = 1
+    for key in ("plan", "guardrailBlindTicks"):
+        del old[key]
+    v1 = Journal.from_dict(old)
+    assert v1.plan == [] and v1.guardrail_blind_ticks == {}
+    assert decide(v1).verdict is Verdict.PASSED
+
+
+CRASH = "unexpected RuntimeError during observe: boom"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(
+            lambda: journal_with(failure=failure(FailureStage.CRASH, CRASH)), id="after-injection"
+        ),
+        pytest.param(
+            lambda: journal_with(failure=failure(FailureStage.CRASH, CRASH), injections=[]),
+            id="before-injection",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                {"latency": {Phase.OBSERVE: [B, B]}}, failure=failure(FailureStage.CRASH, CRASH)
+            ),
+            id="beats-a-violation",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                abort=guardrail_abort(), failure=failure(FailureStage.CRASH, CRASH)
+            ),
+            id="beats-an-abort",
+        ),
+        pytest.param(
+            lambda: journal_with(
+                dry_run=True, injections=[], failure=failure(FailureStage.CRASH, CRASH)
+            ),
+            id="in-a-dry-run",
+        ),
+    ],
+)
+def test_a_crash_is_error_whatever_else_happened(build: Build) -> None:
+    decision = decide(build())
+    assert decision.verdict is Verdict.ERROR, decision.reasons
+    assert decision.verdict.exit_code == 4
+    assert decision.reasons[0] == (
+        f"chaosrunner crashed: {CRASH}; whatever was injected was rolled back"
+    )
+
+
+def test_a_crash_that_left_a_fault_names_the_cleanup() -> None:
+    journal = journal_with(
+        failure=failure(FailureStage.CRASH, CRASH), injections=[injection(removal_confirmed=False)]
+    )
+    decision = decide(journal)
+    assert decision.verdict is Verdict.ERROR
+    assert decision.reasons[-1] == (
+        f"fault 'pause-backend' was not confirmed removed; run `{CLEANUP}`"
+    )
+
+
+def test_a_dry_run_whose_preflight_passed() -> None:
+    journal = with_plan(journal_with(dry_run=True, injections=[]), planned("a"), planned("b"))
+    decision = decide(journal)
+    assert decision.verdict is Verdict.DRY_RUN
+    assert decision.verdict.exit_code == 0
+    assert decision.reasons == ("dry run: preflight passed, nothing injected (2 fault(s) planned)",)
+    assert decision.score is None
+    assert decision.to_dict()["verdict"] == "DRY-RUN"
+
+
+def test_a_dry_run_whose_preflight_failed_is_error() -> None:
+    journal = journal_with(
+        dry_run=True, injections=[], failure=failure(FailureStage.PREFLIGHT, "no data")
+    )
+    assert decide(journal).verdict is Verdict.ERROR
+
+
+# -- issue 8: a fault no tick observed --------------------------------------------------------
+
+
+def observed_between(confirmed: float, removed: float | None) -> Journal:
+    """A second fault, 'late', confirmed and removed at these offsets into the blast window
+    (None: removed by rollback, after the window); ticks fall at +0, +1, ... +4."""
+    late = replace(
+        injection("late"),
+        confirmed_at=at(Phase.OBSERVE, confirmed),
+        removed_at=at(Phase.ROLLBACK, 1.0) if removed is None else at(Phase.OBSERVE, removed),
+    )
+    return journal_with(injections=[injection(), late])
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "removed", "reason"),
+    [
+        pytest.param(
+            4.5,
+            None,
+            "fault 'late' was active from +4.5s to +5.0s but no tick observed it",
+            id="after-the-last-tick",
+        ),
+        pytest.param(
+            1.5,
+            1.9,
+            "fault 'late' was active from +1.5s to +1.9s but no tick observed it",
+            id="between-two-ticks",
+        ),
+        pytest.param(
+            4.002,
+            None,
+            "fault 'late' was active from +4.002s to +5.0s but no tick observed it",
+            id="beyond-the-millisecond-grid",
+        ),
+        pytest.param(
+            1.25,
+            2.0,
+            "fault 'late' was active from +1.25s to +2.0s but no tick observed it",
+            id="removed-on-the-tick",
+        ),
+    ],
+)
+def test_a_fault_no_tick_observed_is_inconclusive(
+    confirmed: float, removed: float | None, reason: str
+) -> None:
+    decision = decide(observed_between(confirmed, removed))
+    assert decision.verdict is Verdict.INCONCLUSIVE
+    assert decision.reasons == (reason,)
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "removed"),
+    [
+        pytest.param(1.5, 2.5, id="one-tick-inside"),
+        pytest.param(4.0, None, id="confirmed-on-the-last-tick"),
+        pytest.param(3.9995, 4.2, id="confirmed-just-before-a-tick"),
+        pytest.param(4.0005, None, id="a-tick-on-the-millisecond-grid-below-it"),
+    ],
+)
+def test_a_fault_one_tick_observed_passes(confirmed: float, removed: float | None) -> None:
+    decision = decide(observed_between(confirmed, removed))
+    assert decision.verdict is Verdict.PASSED, decision.reasons
+
+
+def test_a_violation_still_fails_when_a_fault_went_unobserved() -> None:
+    journal = observed_between(4.5, None)
+    journal.series["latency"] = journal_with({"latency": {Phase.OBSERVE: [G, B, B, G, G]}}).series[
+        "latency"
+    ]
+    assert decide(journal).verdict is Verdict.FAILED

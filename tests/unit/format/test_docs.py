@@ -46,3 +46,12 @@ def test_committed_schema_matches_the_code() -> None:
     assert committed == experiment_schema(), (
         "run: chaosrunner schema > schemas/experiment-v1alpha1.json"
     )
+
+
+def test_the_schema_says_what_a_blind_guardrail_does() -> None:
+    on_no_data = experiment_schema()["properties"]["spec"]["properties"]["guardrails"]["items"][
+        "properties"
+    ]["onNoData"]
+    text = on_no_data["description"]
+    for words in ("no data", "probe errors", "stale", "ignore (default)", "abort", "console"):
+        assert words in text, words

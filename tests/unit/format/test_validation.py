@@ -182,9 +182,7 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
 
 def test_malformed_yaml_is_a_located_message() -> None:
     found = problems("apiVersion: x\nmetadata: {name: [a,\n")
-    assert found == [
-        "exp.yaml:3:1: malformed YAML: expected the node content, but found '<stream end>'"
-    ]
+    assert found == ["exp.yaml:3:1: malformed YAML: did not find expected node content"]
 
 
 def test_two_documents_are_refused() -> None:
@@ -299,7 +297,7 @@ def test_sli_forms_compile_to_promql() -> None:
         "  guardrails:",
         "      - name: burn\n        burnRate: {errorRatio: 'err', slo: 99.9%}\n        objective: '<= 14.4'\n"
         "      - name: leak\n        growth: {query: 'sum(go_goroutines)', window: 1m}\n        objective: '<= 0.7%'\n"
-        "        judge: {rule: sustained, for: 10s}\n  guardrails:",
+        "        judge: {rule: sustained, for: 3s}\n  guardrails:",
     )
     exp = experiment(text)
     queries = {s.name: s.query for s in exp.slis}
@@ -309,4 +307,4 @@ def test_sli_forms_compile_to_promql() -> None:
     )
     assert queries["burn"] == "(err) / 0.001"
     assert queries["leak"] == "(deriv((sum(go_goroutines))[1m:]) * 3600) / (sum(go_goroutines))"
-    assert exp.slis[3].judge.sustain_seconds == 10.0
+    assert exp.slis[3].judge.sustain_seconds == 3.0

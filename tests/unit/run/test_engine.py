@@ -34,6 +34,7 @@ def make(script: Script, driver: FakeDriver | None = None, text: str = BASE, **k
     progress = RecordingProgress()
     metrics = ScriptedMetrics(script, reachable=bool(kw.pop("reachable", True)))
     drv = driver or FakeDriver()
+    drv.clock = clock
     runner = Runner(
         experiment(text),
         run_id="r1",
@@ -223,7 +224,7 @@ def test_unexpected_exception_still_rolls_back() -> None:
 
     runner, *_ = make(script, drv)
     decision = runner.run()
-    assert decision.verdict is Verdict.INCONCLUSIVE
+    assert decision.verdict is Verdict.ERROR  # a crash is never read as a verdict on the system
     assert drv.active == set()
     assert "RuntimeError" in decision.reasons[0]
 
@@ -272,7 +273,8 @@ def test_dry_run_injects_nothing() -> None:
     runner, drv, *_ = make(steady(HEALTHY), dry_run=True)
     decision = runner.run()
     assert drv.calls == ["preflight"]
-    assert decision.verdict is Verdict.INCONCLUSIVE and "dry run" in decision.reasons[0]
+    assert decision.verdict is Verdict.DRY_RUN and "dry run" in decision.reasons[0]
+    assert decision.verdict.exit_code == 0
 
 
 def test_journal_is_written_before_the_driver_injects() -> None:
