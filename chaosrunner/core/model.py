@@ -11,9 +11,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
+from chaosrunner.core.errors import DriverError
 from chaosrunner.core.units import Objective
 
 API_VERSION = "chaosrunner.io/v1alpha1"
@@ -129,23 +129,90 @@ class Guardrail:
     description: str = ""
 
 
-def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(mapping or {}))
+@dataclass(frozen=True)
+class ProcessPart:
+    """Local: the processes that make up a target; exactly one field is set."""
+
+    pid_file: str | None = None
+    #: A regular expression matched against each process's command line.
+    match: str | None = None
+    #: A component of the embedded lab, whose pid file the lab keeps across restarts.
+    lab_service: str | None = None
+
+
+@dataclass(frozen=True)
+class ProxyPart:
+    """Local: the Toxiproxy proxy in front of a target."""
+
+    name: str
+    #: Toxiproxy's HTTP API; None for the driver's default.
+    api: str | None = None
+
+
+@dataclass(frozen=True)
+class HookPart:
+    """The goroutine-leak hook a Go service links: a URL locally, a pod port in a cluster."""
+
+    url: str | None = None
+    port: int | None = None
+    path: str | None = None
+    scheme: str = "http"
+    token_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class PodsPart:
+    """Chaos Mesh: the pods that make up a target (or a network fault's peer).
+
+    ``namespaces`` is ``namespaces`` when given, else ``(namespace,)``, else empty. ``mode``
+    is None when not written (each reader has its default); ``value`` stays as written (a
+    count or a percentage, text or integer) because Chaos Mesh and preflight read it so.
+    """
+
+    namespaces: tuple[str, ...] = ()
+    label_selector: tuple[tuple[str, str], ...] = ()
+    field_selector: tuple[tuple[str, str], ...] = ()
+    mode: str | None = None
+    value: str | int | float | None = None
+
+
+_P = TypeVar("_P")
 
 
 @dataclass(frozen=True)
 class Binding:
-    """A logical target bound in one environment: typed parts keyed by what they are.
+    """A logical target bound in one environment: its parts, each typed and optional.
 
     Local parts: ``process``, ``proxy``, ``hook``. Chaos Mesh parts: ``pods``, ``hook``.
+    Validation checks which parts a fault kind needs, so a handler reads them with
+    :meth:`need`, which fails loudly only if that check was bypassed.
     """
 
     target: str
     env: str
-    parts: Mapping[str, Mapping[str, Any]] = field(default_factory=_frozen)
+    process: ProcessPart | None = None
+    proxy: ProxyPart | None = None
+    hook: HookPart | None = None
+    pods: PodsPart | None = None
 
-    def part(self, name: str) -> Mapping[str, Any]:
-        return self.parts[name]
+    @property
+    def part_names(self) -> tuple[str, ...]:
+        """The names of the parts this binding has, as written in the file."""
+        parts = (
+            ("process", self.process),
+            ("proxy", self.proxy),
+            ("hook", self.hook),
+            ("pods", self.pods),
+        )
+        return tuple(name for name, part in parts if part is not None)
+
+    def need(self, name: str, part: _P | None) -> _P:
+        """``part`` (this binding's part called ``name``), or DriverError if it has none."""
+        if part is None:
+            raise DriverError(
+                f"target {self.target!r} has no {name!r} binding in environment {self.env!r}"
+            )
+        return part
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ def test_a_watchdog_of_another_state_dir_is_not_counted_as_ours(tmp_path: Path) 
     """A user's run (or `make demo`) on this machine must not fail our fault-left-behind checks."""
     import subprocess
 
-    from chaosrunner.adapters.local import procs, state, watchdog
+    from chaosrunner.adapters.local import procs, records, state, watchdog
 
     owner = subprocess.Popen(["sleep", "60"])
     try:
@@ -244,15 +244,18 @@ def test_a_watchdog_of_another_state_dir_is_not_counted_as_ours(tmp_path: Path) 
         assert found is not None
         theirs = tmp_path / "their-state"
         record = state.record_path("their-run", "f", theirs)
-        state.write_record(
+        records.write(
             record,
-            {
-                "runId": "their-run",
-                "expiresAt": time.time() + 60,
-                "ownerPid": found.pid,
-                "ownerStart": found.starttime,
-                "undo": [],
-            },
+            records.FaultRecord(
+                run_id="their-run",
+                experiment="theirs",
+                fault="f",
+                kind="process-pause",
+                created_at=time.time(),
+                expires_at=time.time() + 60,
+                owner_pid=found.pid,
+                owner_start=found.starttime,
+            ),
         )
         dog = watchdog.spawn(record, theirs / "watchdog.log")
         assert watchdogs(theirs) == [dog.pid]

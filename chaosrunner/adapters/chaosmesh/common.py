@@ -23,7 +23,8 @@ from chaosrunner.adapters.chaosmesh.payloads import (
     Selection,
     Selector,
 )
-from chaosrunner.core.model import Binding
+from chaosrunner.core.build import pods_part
+from chaosrunner.core.model import Binding, PodsPart
 from chaosrunner.core.plan import PlannedFault
 
 #: The mode when a binding does not say: the smallest blast radius.
@@ -52,8 +53,8 @@ class Context:
         return self.fault.fault.params
 
     @property
-    def pods(self) -> Mapping[str, Any]:
-        pods = self.binding.parts.get("pods")
+    def pods(self) -> PodsPart:
+        pods = self.binding.pods
         if pods is None:
             raise RenderError(
                 f"fault {self.name!r}: target {self.binding.target!r} has no 'pods' binding "
@@ -63,7 +64,7 @@ class Context:
 
     @property
     def namespace(self) -> str:
-        namespaces = namespaces_of(self.pods) or (
+        namespaces = list(self.pods.namespaces) or (
             [self.namespace_default] if self.namespace_default else []
         )
         if not namespaces:
@@ -74,23 +75,18 @@ class Context:
 Renderer = Callable[[Context], ChaosObject]
 
 
-def namespaces_of(part: Mapping[str, Any]) -> list[str]:
-    if "namespaces" in part:
-        return [str(n) for n in part["namespaces"]]
-    return [str(part["namespace"])] if "namespace" in part else []
-
-
-def selection(part: Mapping[str, Any], default_namespace: str, where: str) -> Selection:
-    """Chaos Mesh's selector/mode/value from a pods binding (or a network peer)."""
-    selector: Selector = {"namespaces": namespaces_of(part) or [default_namespace]}
-    if part.get("labelSelector"):
-        selector["labelSelectors"] = {str(k): str(v) for k, v in part["labelSelector"].items()}
-    if part.get("fieldSelector"):
-        selector["fieldSelectors"] = {str(k): str(v) for k, v in part["fieldSelector"].items()}
-    mode = str(part.get("mode", DEFAULT_MODE))
+def selection(part: PodsPart | Mapping[str, Any], default_namespace: str, where: str) -> Selection:
+    """Chaos Mesh's selector/mode/value from a pods binding (or a network peer, as written)."""
+    pods = part if isinstance(part, PodsPart) else pods_part(part)
+    selector: Selector = {"namespaces": list(pods.namespaces) or [default_namespace]}
+    if pods.label_selector:
+        selector["labelSelectors"] = dict(pods.label_selector)
+    if pods.field_selector:
+        selector["fieldSelectors"] = dict(pods.field_selector)
+    mode = DEFAULT_MODE if pods.mode is None else pods.mode
     out: Selection = {"selector": selector, "mode": mode}
     if mode in _COUNTED:
-        out["value"] = _value(part.get("value"), mode, where)
+        out["value"] = _value(pods.value, mode, where)
     return out
 
 

@@ -13,11 +13,9 @@ The hook has no watch, so confirmation reads its status every half second until 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 
@@ -26,8 +24,17 @@ from chaosrunner.adapters.chaosmesh.convert import go_duration
 from chaosrunner.adapters.chaosmesh.handlers import FaultContext, Needs
 from chaosrunner.adapters.chaosmesh.pods import Selection, select_pods
 from chaosrunner.adapters.kube.api import Kube, parse_time
-from chaosrunner.core.errors import ApiError, InjectionError, NotFound
+from chaosrunner.core.errors import ApiError, ChaosRunnerError, InjectionError, NotFound
 from chaosrunner.core.journal import TargetRecord
+from chaosrunner.core.leakhook import (
+    DEFAULT_PATH,
+    DEFAULT_PORT,
+    Action,
+    LeakHook,
+    StartRequest,
+    action_path,
+)
+from chaosrunner.core.model import HookPart
 from chaosrunner.core.ports import Confirmation, Removal
 
 POLL = 0.5
@@ -36,59 +43,74 @@ log = structlog.get_logger("chaosrunner.chaosmesh.leak")
 
 @dataclass(frozen=True)
 class Hook:
+    """Where the hook is on every pod: its port, path and scheme."""
+
     port: int
     path: str
     scheme: str = "http"
 
     @classmethod
-    def of(cls, part: Mapping[str, Any]) -> Hook:
-        path = "/" + str(part.get("path", "/debug/chaos/goroutine-leak")).strip("/")
-        return cls(int(part.get("port", 8080)), path, str(part.get("scheme", "http")))
+    def of(cls, part: HookPart) -> Hook:
+        path = "/" + (DEFAULT_PATH if part.path is None else part.path).strip("/")
+        return cls(DEFAULT_PORT if part.port is None else part.port, path, part.scheme)
 
-    def url(self, namespace: str, pod: str, action: str = "") -> str:
+    def url(self, namespace: str, pod: str, action: Action = Action.STATUS) -> str:
         who = f"{self.scheme}:{pod}:{self.port}" if self.scheme == "https" else f"{pod}:{self.port}"
-        return f"/api/v1/namespaces/{namespace}/pods/{who}/proxy{self.path}/{action}"
+        return action_path(f"/api/v1/namespaces/{namespace}/pods/{who}/proxy{self.path}", action)
 
 
-def _status(kube: Kube, hook: Hook, ns: str, pod: str) -> dict[str, Any]:
-    body = kube.raw(f"read the leak hook of {ns}/{pod}", "GET", hook.url(ns, pod))
-    if not isinstance(body, dict):
-        raise ApiError(f"leak hook of {ns}/{pod} answered {body!r}, not its status")
-    return body
+_WHAT = {
+    Action.STATUS: "read the leak hook of",
+    Action.START: "start the leak on",
+    Action.RELEASE: "release the leak on",
+}
+
+
+class PodProxyTransport:
+    """The hook on one pod, through the API server's ``pods/proxy`` subresource."""
+
+    def __init__(self, kube: Kube, hook: Hook, namespace: str, pod: str) -> None:
+        self.kube, self.hook, self.namespace, self.pod = kube, hook, namespace, pod
+        self.where = f"leak hook of {namespace}/{pod}"
+
+    def get(self, action: Action) -> object:
+        return self._call("GET", action, None)
+
+    def post(self, action: Action, body: Mapping[str, object] | None) -> object:
+        return self._call("POST", action, body)
+
+    def _call(self, method: str, action: Action, body: Mapping[str, object] | None) -> object:
+        what = f"{_WHAT[action]} {self.namespace}/{self.pod}"
+        url = self.hook.url(self.namespace, self.pod, action)
+        if body is None:
+            return self.kube.raw(what, method, url, safe=action is not Action.START)
+        return self.kube.raw(what, method, url, body=dict(body), safe=action is not Action.START)
+
+    def unreadable(self, message: str) -> ChaosRunnerError:
+        return ApiError(message)
+
+
+def _client(kube: Kube, hook: Hook, ns: str, pod: str) -> LeakHook:
+    return LeakHook(PodProxyTransport(kube, hook, ns, pod))
 
 
 def start(
     kube: Kube,
     hook: Hook,
     pods: Sequence[tuple[str, str]],
-    *,
-    run_id: str,
-    params: Mapping[str, Any],
-    expiry: float,
+    request: StartRequest,
 ) -> None:
     """Start the leak on every pod, or on none: a failure releases the ones already started."""
-    body: dict[str, Any] = {
-        "rate": params["rate"],
-        "expiresInSeconds": math.ceil(expiry),
-        "runId": run_id,
-    }
-    if params.get("max"):
-        body["max"] = params["max"]
     started: list[tuple[str, str]] = []
     try:
         for ns, pod in pods:
-            now = _status(kube, hook, ns, pod)
-            if now.get("active"):
+            client = _client(kube, hook, ns, pod)
+            now = client.status()
+            if now.active:
                 raise InjectionError(
-                    f"the leak hook of {ns}/{pod} already runs a leak for run {now.get('runId')!r}"
+                    f"the leak hook of {ns}/{pod} already runs a leak for run {now.run_id!r}"
                 )
-            kube.raw(
-                f"start the leak on {ns}/{pod}",
-                "POST",
-                hook.url(ns, pod, "start"),
-                body=body,
-                safe=False,
-            )
+            client.start(request)
             started.append((ns, pod))
     except ApiError as exc:
         release(kube, hook, started)
@@ -110,17 +132,16 @@ def confirm(
             if (ns, pod) in done:
                 continue
             try:
-                st = _status(kube, hook, ns, pod)
+                st = _client(kube, hook, ns, pod).status()
             except ApiError as exc:
                 why = str(exc)
                 continue
-            if st.get("active") and st.get("runId") == run_id and int(st.get("held", 0)) > 0:
+            if st.leaking_for(run_id):
                 done[(ns, pod)] = TargetRecord(
-                    f"{ns}/{pod}", parse_time(st.get("startedAt")) or time.time()
+                    f"{ns}/{pod}", parse_time(st.started_at) or time.time()
                 )
             else:
-                held, active = st.get("held", 0), st.get("active")
-                why = f"{ns}/{pod}: hook holds {held} goroutine(s), active={active}"
+                why = f"{ns}/{pod}: hook holds {st.held} goroutine(s), active={st.active}"
         if len(done) == len(pods) or time.monotonic() >= deadline:
             return tuple(done[p] for p in pods if p in done), why
         time.sleep(POLL)
@@ -130,16 +151,17 @@ def release(kube: Kube, hook: Hook, pods: Sequence[tuple[str, str]]) -> list[str
     """Release every pod; returns what could not be confirmed released (empty when all are)."""
     failed = []
     for ns, pod in pods:
+        client = _client(kube, hook, ns, pod)
         try:
-            kube.raw(f"release the leak on {ns}/{pod}", "POST", hook.url(ns, pod, "release"))
-            st = _status(kube, hook, ns, pod)
+            client.release()
+            st = client.status()
         except NotFound:
             continue  # the pod is gone, and its goroutines with it
         except ApiError as exc:
             failed.append(f"{ns}/{pod}: {exc}")
             continue
-        if st.get("active") or int(st.get("held", 0)) > 0:
-            failed.append(f"{ns}/{pod}: still holds {st.get('held')} goroutine(s)")
+        if not st.released:
+            failed.append(f"{ns}/{pod}: still holds {st.held} goroutine(s)")
     if failed:
         log.error("leak not released", pods=failed)
     return failed
@@ -175,7 +197,8 @@ class PodProxyLeak:
     """goroutine-leak: the service's leak hook on each selected pod, through the pod proxy."""
 
     def _selection(self, ctx: FaultContext) -> Selection:
-        spec = selection(ctx.binding.part("pods"), "default", f"fault {ctx.name!r}")
+        pods = ctx.binding.need("pods", ctx.binding.pods)
+        spec = selection(pods, "default", f"fault {ctx.name!r}")
         return Selection.of(ctx.name, "leak hook", spec, "default")
 
     def needs(self, ctx: FaultContext) -> Needs:
@@ -184,7 +207,7 @@ class PodProxyLeak:
 
     def describe(self, ctx: FaultContext) -> str:
         sel = self._selection(ctx)
-        hook = Hook.of(ctx.binding.part("hook"))
+        hook = Hook.of(ctx.binding.need("hook", ctx.binding.hook))
         return (
             f"{ctx.name}: start a goroutine leak ({ctx.fault.fault.params['rate']}/s) "
             f"through the pod proxy {hook.port}{hook.path} on {sel.text} (mode {sel.mode}); "
@@ -193,10 +216,10 @@ class PodProxyLeak:
 
     def inject(self, kube: Kube, ctx: FaultContext, created_at: float) -> LeakInjection:
         sel = self._selection(ctx)
-        hook = Hook.of(ctx.binding.part("hook"))
+        hook = Hook.of(ctx.binding.need("hook", ctx.binding.hook))
         pods = select_pods(kube, sel)
         if not pods:
             raise InjectionError(f"fault {ctx.name!r}: no Running pod for {sel.text}")
-        expiry = ctx.fault.expiry
-        start(kube, hook, pods, run_id=ctx.run.run_id, params=ctx.fault.fault.params, expiry=expiry)
+        request = StartRequest.of(ctx.fault.fault.params, ctx.run.run_id, ctx.fault.expiry)
+        start(kube, hook, pods, request)
         return LeakInjection(hook, tuple(pods), ctx.run.run_id)

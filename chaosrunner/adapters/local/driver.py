@@ -17,11 +17,17 @@ from pathlib import Path
 
 import structlog
 
-from chaosrunner.adapters.local import procs, resources, state, undo, watchdog
-from chaosrunner.adapters.local.goroutine_leak import GoroutineLeak
+from chaosrunner.adapters.local import procs, records, resources, state, undo, watchdog
+from chaosrunner.adapters.local.goroutine_leak import (
+    GoroutineLeak,
+    HookAnswered,
+    HookRefused,
+    hook_at,
+)
 from chaosrunner.adapters.local.handlers import LocalHandler, Prepared
 from chaosrunner.adapters.local.httpjson import call
 from chaosrunner.adapters.local.process_faults import ProcessKill, ProcessPause
+from chaosrunner.adapters.local.records import FaultRecord, UndoAction
 from chaosrunner.adapters.local.stress import Stress
 from chaosrunner.adapters.local.toxiproxy import (
     TOXIC_PREFIX,
@@ -66,7 +72,7 @@ class LocalDriver:
         self._locks: list[state.ResourceLock] = []
         self._watchdogs: dict[str, procs.Proc] = {}
         self._records: dict[str, Path] = {}
-        self._undo_actions: dict[str, list[dict[str, object]]] = {}
+        self._undo_actions: dict[str, list[UndoAction]] = {}
 
     def _handler(self, fault: PlannedFault) -> LocalHandler:
         try:
@@ -175,23 +181,23 @@ class LocalDriver:
         self._prepared[name] = prepared
         self._undo_actions[name] = list(prepared.undo)
         details: dict[str, object] = {"targets": list(prepared.targets), **prepared.details}
-        record: dict[str, object] = {}
+        record: FaultRecord | None = None
         if not fault.kind.one_shot:
             me = procs.lookup(os.getpid())
             assert me is not None
-            record = {
-                "runId": run.run_id,
-                "experiment": run.experiment,
-                "fault": name,
-                "kind": fault.kind.name,
-                "createdAt": now,
-                "expiresAt": expires_at,
-                "ownerPid": me.pid,
-                "ownerStart": me.starttime,
-                "undo": self._undo_actions[name],
-            }
+            record = FaultRecord(
+                run_id=run.run_id,
+                experiment=run.experiment,
+                fault=name,
+                kind=fault.kind.name,
+                created_at=now,
+                expires_at=expires_at,
+                owner_pid=me.pid,
+                owner_start=me.starttime,
+                undo=tuple(self._undo_actions[name]),
+            )
             path = state.record_path(run.run_id, name, self.root)
-            state.write_record(path, record)
+            records.write(path, record)
             self._records[name] = path
             try:
                 dog = watchdog.spawn(path, self.root / "watchdog.log")
@@ -207,7 +213,10 @@ class LocalDriver:
             raise
         if learnt:
             self._undo_actions[name].extend(learnt)
-            state.write_record(self._records[name], {**record, "undo": self._undo_actions[name]})
+            if record is not None:
+                records.write(
+                    self._records[name], record.with_undo(tuple(self._undo_actions[name]))
+                )
             details.update(prepared.details)
         log.info("fault applied", fault=name, kind=fault.kind.name, targets=prepared.targets)
         return Handle(name, now, expires_at, details)
@@ -259,15 +268,13 @@ class LocalDriver:
 def cleanup(run_id: str | None, root: Path | None = None) -> list[str]:
     """End every recorded local fault (of one run, or all); return what was cleaned."""
     cleaned = []
-    for path, record in state.list_records(run_id, root):
-        errors = undo.run_all(record.get("undo", []))
+    for path, record in records.list_records(run_id, root):
+        errors = undo.run_all(record.undo)
         if errors:
-            cleaned.append(
-                f"{record.get('runId')}/{record.get('fault')}: FAILED {'; '.join(errors)}"
-            )
+            cleaned.append(f"{record.run_id}/{record.fault}: FAILED {'; '.join(errors)}")
             continue
         path.unlink(missing_ok=True)
-        cleaned.append(f"{record.get('runId')}/{record.get('fault')}: ended")
+        cleaned.append(f"{record.run_id}/{record.fault}: ended")
     return cleaned
 
 
@@ -284,10 +291,16 @@ def cleanup_lab(run_id: str | None, toxiproxy_api: str, hook_url: str) -> list[s
             status, _ = call("DELETE", f"{toxiproxy_api}/proxies/{proxy}/toxics/{toxic}")
             outcome = "removed" if status in (204, 404) else f"FAILED HTTP {status}"
             cleaned.append(f"toxic {proxy}/{toxic}: {outcome}")
-    status, hook = call("GET", f"{hook_url}/")
-    ours = run_id is None or (isinstance(hook, dict) and hook.get("runId") == run_id)
-    if status == 200 and isinstance(hook, dict) and hook.get("active") and ours:
-        status, _ = call("POST", f"{hook_url}/release")
-        outcome = "released" if status == 200 else f"FAILED HTTP {status}"
-        cleaned.append(f"leak of run {hook.get('runId')}: {outcome}")
+    hook = hook_at(hook_url)
+    try:
+        now = hook.status()
+    except HookAnswered:
+        return cleaned  # not a hook that answers its status: nothing of ours to release
+    if now.active and (run_id is None or now.run_id == run_id):
+        try:
+            hook.release()
+            outcome = "released"
+        except HookRefused as exc:
+            outcome = f"FAILED HTTP {exc.status}"
+        cleaned.append(f"leak of run {now.run_id}: {outcome}")
     return cleaned

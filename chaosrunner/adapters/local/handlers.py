@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from chaosrunner.adapters.local.records import UndoAction
 from chaosrunner.core.model import Binding
 from chaosrunner.core.plan import PlannedFault
 
@@ -19,7 +20,7 @@ class Prepared:
     """What a handler will act on, decided before anything changes."""
 
     targets: tuple[str, ...]
-    undo: tuple[dict[str, Any], ...]
+    undo: tuple[UndoAction, ...]
     details: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
@@ -31,7 +32,7 @@ class LocalHandler(Protocol):
         """Resolve targets and the undo actions; raise DriverError if there is nothing to hit."""
         ...
 
-    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[dict[str, Any]]:
+    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[UndoAction]:
         """Start the fault; return undo actions learnt only now; raise InjectionError."""
         ...
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from chaosrunner.adapters.local import procs, undo
 from chaosrunner.adapters.local.handlers import Prepared
+from chaosrunner.adapters.local.records import UndoAction
 from chaosrunner.core.errors import DriverError, InjectionError
 from chaosrunner.core.model import Binding
 from chaosrunner.core.plan import PlannedFault
@@ -20,22 +21,21 @@ from chaosrunner.core.plan import PlannedFault
 
 def pid_file_of(binding: Binding) -> str | None:
     """The pid file a ``process`` binding names (a lab service's is kept by the lab)."""
-    part = binding.part("process")
-    if "labService" in part:
+    part = binding.need("process", binding.process)
+    if part.lab_service is not None:
         from chaosrunner.adapters import lab
 
-        return str(lab.service_pid_file(str(part["labService"])))
-    pid_file = part.get("pidFile")
-    return None if pid_file is None else str(pid_file)
+        return str(lab.service_pid_file(part.lab_service))
+    return part.pid_file
 
 
 def find_targets(binding: Binding) -> list[procs.Proc]:
     """The live processes of a ``process`` binding (pid file, lab service or regex)."""
-    part = binding.part("process")
+    part = binding.need("process", binding.process)
     pid_file = pid_file_of(binding)
-    found = procs.find(pid_file=pid_file, match=part.get("match"))
+    found = procs.find(pid_file=pid_file, match=part.match)
     if not found:
-        where = f"pid file {pid_file}" if pid_file else f"match {part['match']!r}"
+        where = f"pid file {pid_file}" if pid_file else f"match {part.match!r}"
         raise DriverError(f"target {binding.target!r}: no live process for {where}")
     return found
 
@@ -67,7 +67,7 @@ class ProcessPause:
             description=f"SIGSTOP {', '.join(str(p.pid) for p in found)}; SIGCONT at rollback",
         )
 
-    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[dict[str, Any]]:
+    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[UndoAction]:
         stopped = [p for p in _procs(prepared) if procs.send(p, signal.SIGSTOP)]
         if not stopped:
             raise InjectionError(
@@ -95,7 +95,7 @@ class ProcessKill:
             description=f"{sig} {', '.join(str(p.pid) for p in found)} once (nothing to undo)",
         )
 
-    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[dict[str, Any]]:
+    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[UndoAction]:
         sig = signal.Signals[prepared.details["signal"]]
         if not [p for p in _procs(prepared) if procs.send(p, sig)]:
             raise InjectionError(

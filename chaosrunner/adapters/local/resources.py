@@ -81,9 +81,9 @@ def _listen(host: str, port: int) -> list[str]:
 
 
 def _proxy_keys(binding: Binding) -> list[str]:
-    part = binding.part("proxy")
-    api, api_host, _ = normalise_url(str(part.get("api", DEFAULT_API)))
-    name = str(part["name"])
+    part = binding.need("proxy", binding.proxy)
+    api, api_host, _ = normalise_url(DEFAULT_API if part.api is None else part.api)
+    name = part.name
     keys = [f"toxiproxy:{api}/{name}"]
     try:
         status, body = call("GET", f"{api}/proxies/{urllib.parse.quote(name, safe='')}")
@@ -97,18 +97,18 @@ def _proxy_keys(binding: Binding) -> list[str]:
 
 
 def _hook_keys(binding: Binding) -> list[str]:
-    url, host, port = normalise_url(str(binding.part("hook")["url"]))
+    url, host, port = normalise_url(str(binding.need("hook", binding.hook).url))
     return [f"hook:{url}", *_listen(host, port)]
 
 
 def _process_keys(binding: Binding) -> tuple[list[str], list[procs.Proc]]:
-    part = binding.part("process")
+    part = binding.need("process", binding.process)
     pid_file = pid_file_of(binding)
     if pid_file is not None:
         keys = [f"process:pidfile:{os.path.realpath(pid_file)}"]
     else:
-        keys = [f"process:match:{part.get('match')}"]
-    found = procs.find(pid_file=pid_file, match=part.get("match"))
+        keys = [f"process:match:{part.match}"]
+    found = procs.find(pid_file=pid_file, match=part.match)
     for proc in found:
         keys.append(f"pid:{proc.pid}@{proc.starttime}")
         keys.extend(f"listen:{port}" for port in sorted(procs.listening_ports(proc.pid)))
@@ -130,14 +130,14 @@ def _host_keys(kind: str, found: list[procs.Proc]) -> list[str]:
 def resources(kind: str, binding: Binding) -> list[Resource]:
     """Every key a fault of ``kind`` on ``binding`` touches, without duplicates, in order."""
     keys: list[str] = []
-    if kind in _PROXY_KINDS and "proxy" in binding.parts:
+    if kind in _PROXY_KINDS and binding.proxy is not None:
         keys = _proxy_keys(binding)
-    elif kind == "goroutine-leak" and "hook" in binding.parts:
+    elif kind == "goroutine-leak" and binding.hook is not None:
         keys = _hook_keys(binding)
-    elif kind in _PROCESS_KINDS and "process" in binding.parts:
+    elif kind in _PROCESS_KINDS and binding.process is not None:
         keys, found = _process_keys(binding)
         if kind in ("cpu-stress", "memory-stress"):
             keys += _host_keys(kind, found)
     else:
-        keys = [f"target:{name}:{binding.target}" for name in sorted(binding.parts)]
+        keys = [f"target:{name}:{binding.target}" for name in sorted(binding.part_names)]
     return [Resource(key, binding.target) for key in dict.fromkeys(keys)]

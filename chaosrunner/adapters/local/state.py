@@ -1,9 +1,9 @@
 """The local driver's state directory: fault records and per-resource locks.
 
-A fault record is written *before* a fault is applied and removed only once its removal is
-confirmed; it says how to undo the fault. The watchdog and ``chaosrunner cleanup`` both work
-from these records alone, so a crashed run's faults can always be found and ended. Locks are
-``flock``s on the physical resources a run touches (not its target names), which the kernel
+Fault records (``records`` owns their format) live under ``faults/``; the watchdog and
+``chaosrunner cleanup`` both work from these records alone, so a crashed run's faults can
+always be found and ended. Locks are ``flock``s on the physical resources a run touches (not
+its target names), which the kernel
 releases when their holder dies: a crashed run never blocks the next. Runs exclude each other
 when they share a state dir (``$CHAOSRUNNER_STATE_DIR``).
 """
@@ -16,11 +16,9 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from chaosrunner.core.errors import DriverError
-
-UndoAction = dict[str, Any]
 
 
 def state_dir() -> Path:
@@ -39,35 +37,6 @@ def faults_dir(root: Path | None = None) -> Path:
 
 def record_path(run_id: str, fault: str, root: Path | None = None) -> Path:
     return faults_dir(root) / f"{run_id}--{fault}.json"
-
-
-def write_record(path: Path, record: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(record, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
-
-
-def read_record(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def list_records(
-    run_id: str | None = None, root: Path | None = None
-) -> list[tuple[Path, dict[str, Any]]]:
-    out = []
-    for path in sorted(faults_dir(root).glob("*.json")):
-        record = read_record(path)
-        if record and (run_id is None or record.get("runId") == run_id):
-            out.append((path, record))
-    return out
 
 
 class ResourceLock:

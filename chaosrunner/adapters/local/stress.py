@@ -19,6 +19,7 @@ from typing import Any
 from chaosrunner.adapters.local import procs, undo
 from chaosrunner.adapters.local.handlers import Prepared
 from chaosrunner.adapters.local.process_faults import find_targets
+from chaosrunner.adapters.local.records import UndoAction
 from chaosrunner.core.errors import DriverError, InjectionError
 from chaosrunner.core.model import Binding
 from chaosrunner.core.plan import PlannedFault
@@ -75,7 +76,7 @@ class Stress:
             description=f"{' '.join(argv[1:])} on CPUs {cpus}; killed at rollback",
         )
 
-    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[dict[str, Any]]:
+    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[UndoAction]:
         cpus = set(prepared.details["cpus"])
         try:
             child = subprocess.Popen(

@@ -14,6 +14,7 @@ from typing import Any
 from chaosrunner.adapters.local import undo
 from chaosrunner.adapters.local.handlers import Prepared
 from chaosrunner.adapters.local.httpjson import call
+from chaosrunner.adapters.local.records import UndoAction
 from chaosrunner.core.errors import DriverError, InjectionError
 from chaosrunner.core.faults._params import bandwidth_bytes_per_second
 from chaosrunner.core.model import Binding
@@ -50,9 +51,9 @@ def reset_peer(params: Mapping[str, Any]) -> Toxic:
 
 
 def _proxy(binding: Binding) -> tuple[str, str]:
-    part = binding.part("proxy")
-    api = str(part.get("api", DEFAULT_API)).rstrip("/")
-    name = str(part["name"])
+    part = binding.need("proxy", binding.proxy)
+    api = (DEFAULT_API if part.api is None else part.api).rstrip("/")
+    name = part.name
     status, body = call("GET", f"{api}/proxies/{name}")
     if status == 404:
         raise DriverError(f"Toxiproxy at {api} has no proxy {name!r}")
@@ -90,7 +91,7 @@ class NetworkToxic:
             ),
         )
 
-    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[dict[str, Any]]:
+    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[UndoAction]:
         d = prepared.details
         for name, stream in zip(d["toxics"], d["streams"], strict=True):
             body = {
@@ -140,7 +141,7 @@ class NetworkDown:
             description=f"disable Toxiproxy proxy {proxy}; enable it again at rollback",
         )
 
-    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[dict[str, Any]]:
+    def apply(self, fault: PlannedFault, prepared: Prepared) -> list[UndoAction]:
         status, answer = call("POST", prepared.details["url"], {"enabled": False})
         if status != 200:
             raise InjectionError(

@@ -16,20 +16,19 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
-from chaosrunner.adapters.local import procs, state, undo
+from chaosrunner.adapters.local import procs, records, undo
+from chaosrunner.adapters.local.records import FaultRecord
 
 POLL_SECONDS = 0.2
 
 
-def _owner_alive(record: dict[str, Any]) -> bool:
-    owner = procs.Proc(int(record["ownerPid"]), int(record["ownerStart"]), "")
-    return procs.alive(owner)
+def _owner_alive(record: FaultRecord) -> bool:
+    return procs.alive(procs.Proc(record.owner_pid, record.owner_start, ""))
 
 
-def _finish(path: Path, record: dict[str, Any]) -> None:
-    undo.run_all(record.get("undo", []))
+def _finish(path: Path, record: FaultRecord) -> None:
+    undo.run_all(record.undo)
     with contextlib.suppress(OSError):
         path.unlink()
 
@@ -44,10 +43,10 @@ def watch(path: Path) -> int:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
-        record = state.read_record(path)
+        record = records.read(path)
         if record is None:
             return 0
-        if stopping or time.time() >= float(record["expiresAt"]) or not _owner_alive(record):
+        if stopping or time.time() >= record.expires_at or not _owner_alive(record):
             _finish(path, record)
             return 0
         time.sleep(POLL_SECONDS)

@@ -15,16 +15,17 @@ from chaosrunner.adapters.chaosmesh import (
     RenderError,
     render,
 )
+from chaosrunner.core.build import binding_of
 from chaosrunner.core.errors import ExperimentError
 from chaosrunner.core.faults import REGISTRY
-from chaosrunner.core.model import Binding, DriverKind, Fault
+from chaosrunner.core.model import DriverKind, Fault
 from chaosrunner.core.plan import PlannedFault
 from tests.unit.chaosmesh import crd
 from tests.unit.chaosmesh.builders import PODS, RUN_ID, planned
 
 pytestmark = pytest.mark.unit
 
-BINDING = Binding("redis", "cluster", MappingProxyType({"pods": MappingProxyType(PODS)}))
+BINDING = binding_of("redis", "cluster", MappingProxyType({"pods": MappingProxyType(PODS)}))
 
 
 def _planned(kind: str, params: dict[str, object] | None = None) -> PlannedFault:
@@ -75,7 +76,7 @@ def test_process_kill_refuses_signals_chaos_mesh_cannot_send(signal: str) -> Non
 
 
 def test_a_binding_without_pods_is_refused() -> None:
-    hook_only = Binding(
+    hook_only = binding_of(
         "redis", "cluster", MappingProxyType({"hook": MappingProxyType({"port": 1})})
     )
     with pytest.raises(RenderError, match="has no 'pods' binding in environment 'cluster'"):
@@ -96,7 +97,7 @@ def test_a_binding_without_pods_is_refused() -> None:
 def test_a_mode_value_chaos_mesh_would_reject_is_refused(
     pods: dict[str, object], message: str
 ) -> None:
-    binding = Binding("redis", "cluster", MappingProxyType({"pods": MappingProxyType(pods)}))
+    binding = binding_of("redis", "cluster", MappingProxyType({"pods": MappingProxyType(pods)}))
     with pytest.raises(RenderError, match=message):
         render(_planned("pod-failure"), binding, run_id=RUN_ID, experiment="e")
 

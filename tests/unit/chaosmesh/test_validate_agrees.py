@@ -21,6 +21,7 @@ import yaml
 from chaosrunner.adapters.chaosmesh import RenderError, convert, render
 from chaosrunner.adapters.chaosmesh.common import selection
 from chaosrunner.core import validate
+from chaosrunner.core.build import binding_of
 from chaosrunner.core.faults import REGISTRY
 from chaosrunner.core.model import Binding, Fault
 from chaosrunner.core.plan import PlannedFault, make_plan
@@ -233,7 +234,7 @@ def _direct(name: str, params: Mapping[str, Any], pods: Mapping[str, Any] = PODS
 
 
 def _binding(pods: Mapping[str, Any] = PODS) -> Binding:
-    return Binding("redis", "cluster", MappingProxyType({"pods": MappingProxyType(dict(pods))}))
+    return binding_of("redis", "cluster", MappingProxyType({"pods": MappingProxyType(dict(pods))}))
 
 
 @pytest.mark.parametrize("value", ["²", "٣", "1.5", "0", "101"])

@@ -110,7 +110,7 @@ def lab_on_21000(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_run_finds_the_running_lab_without_being_told(lab_on_21000: Path) -> None:
     exp = session.load_experiment(lab_on_21000, "lab", {})
     assert exp.env.prometheus.url == "http://127.0.0.1:21005"
-    assert exp.binding("redis").part("proxy")["api"] == "http://127.0.0.1:21002"
+    assert exp.binding("redis").proxy.api == "http://127.0.0.1:21002"
 
 
 def test_var_and_the_environment_override_the_running_lab(
@@ -121,7 +121,7 @@ def test_var_and_the_environment_override_the_running_lab(
         lab_on_21000, "lab", {"LAB_PROMETHEUS_URL": "http://127.0.0.1:30005"}
     )
     assert exp.env.prometheus.url == "http://127.0.0.1:30005"
-    assert exp.binding("redis").part("proxy")["api"] == "http://127.0.0.1:30002"
+    assert exp.binding("redis").proxy.api == "http://127.0.0.1:30002"
 
 
 def test_without_a_running_lab_the_file_defaults_hold(

@@ -10,7 +10,7 @@ import pytest
 
 from chaosrunner.adapters.local import driver as local
 from chaosrunner.adapters.local import resources
-from chaosrunner.core.model import Binding
+from chaosrunner.core.build import binding_of
 from chaosrunner.core.plan import make_plan
 from chaosrunner.core.ports import RunInfo
 from tests.support import experiment
@@ -39,14 +39,14 @@ def test_urls_are_normalised_so_spelling_does_not_split_a_resource(url: str, exp
 
 def test_a_proxy_is_keyed_by_its_api_and_name() -> None:
     found = resources.resources(
-        "network-delay", Binding("link", "lab", {"proxy": {"name": "redis", "api": API + "/"}})
+        "network-delay", binding_of("link", "lab", {"proxy": {"name": "redis", "api": API + "/"}})
     )
     assert [r.key for r in found] == ["toxiproxy:http://127.0.0.1:9/redis"]
     assert {r.target for r in found} == {"link"}
 
 
 def test_a_loopback_hook_is_keyed_by_its_url_and_listening_port() -> None:
-    binding = Binding("demo", "lab", {"hook": {"url": "http://localhost:18080/debug/leak/"}})
+    binding = binding_of("demo", "lab", {"hook": {"url": "http://localhost:18080/debug/leak/"}})
     keys = [r.key for r in resources.resources("goroutine-leak", binding)]
     assert keys == ["hook:http://127.0.0.1:18080/debug/leak", "listen:18080"]
 
@@ -152,8 +152,8 @@ def test_a_lab_service_and_its_pid_file_are_one_process(
 ) -> None:
     monkeypatch.setenv("CHAOSRUNNER_STATE_DIR", str(tmp_path))
     pid_file = tmp_path / "lab" / "pids" / "demo.pid"
-    by_service = Binding("demo", "lab", {"process": {"labService": "demo"}})
-    by_file = Binding("app", "lab", {"process": {"pidFile": str(pid_file)}})
+    by_service = binding_of("demo", "lab", {"process": {"labService": "demo"}})
+    by_file = binding_of("app", "lab", {"process": {"pidFile": str(pid_file)}})
     keys = [r.key for r in resources.resources("process-kill", by_service)]
     assert keys == [r.key for r in resources.resources("process-pause", by_file)]
     assert keys == [f"process:pidfile:{pid_file.resolve()}"]  # no live process: no pid, no port
