@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps go-build demo lab-down cluster-up cluster-down lint typecheck imports unit integration e2e cluster test bench clean
+.PHONY: setup system-deps go-build demo lab-down cluster-up cluster-down lint typecheck imports unit fuzz integration e2e cluster test bench clean
 
 setup: $(VENV)/.installed
 
@@ -48,6 +48,9 @@ imports: setup
 
 unit: setup
 	$(BIN)/pytest -m unit -q $(PYTEST_ARGS)
+
+fuzz: setup
+	$(BIN)/pytest -m fuzz -q $(PYTEST_ARGS)
 
 integration: setup system-deps go-build
 	$(BIN)/pytest -m integration -q $(PYTEST_ARGS)

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from chaosrunner.adapters.lab import LabPorts
+from chaosrunner.lab import LabPorts
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -95,15 +95,15 @@ def one_run(state: Path, out: Path, ports: LabPorts) -> tuple[float | None, floa
         )
     inj = journal["injections"][0]
     baseline = next(p for p in journal["phases"] if p["phase"] == "baseline")
-    to_confirmed = inj["confirmed_at"] - started - (baseline["ended_at"] - baseline["started_at"])
-    breach = first_breach(ports.prometheus_url, inj["confirmed_at"], inj["removed_at"], 0.9)
-    reaction = inj["removed_at"] - breach if breach is not None else None
+    to_confirmed = inj["confirmedAt"] - started - (baseline["endedAt"] - baseline["startedAt"])
+    breach = first_breach(ports.prometheus_url, inj["confirmedAt"], inj["removedAt"], 0.9)
+    reaction = inj["removedAt"] - breach if breach is not None else None
     return reaction, to_confirmed
 
 
 def in_lab(ports: LabPorts, body: Callable[[Path], T]) -> T:
     """``body(state_dir)`` with a lab up on ``ports`` in a private state dir; down after."""
-    from chaosrunner.adapters import lab
+    from chaosrunner import lab
 
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp)

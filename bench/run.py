@@ -16,15 +16,21 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 
-def verdict_figure(repeats: int = 5) -> None:
+def _bench_json(script: str, *args: str) -> dict[str, float]:
+    """Run ``bench/<script>`` in its own process; its last line of output is its JSON."""
     out = subprocess.run(
-        [PY, str(ROOT / "bench" / "verdict_bench.py"), str(repeats)],
+        [PY, str(ROOT / "bench" / script), *args],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
     )
-    data = json.loads(out.stdout)
+    data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return data
+
+
+def verdict_figure(repeats: int = 5) -> None:
+    data = _bench_json("verdict_bench.py", str(repeats))
     print(
         f"verdict over 24h of 1s samples x 10 SLIs ({data['samples']:,} samples): "
         f"median {data['median_s']:.3f} s (min {data['min_s']:.3f}, "
@@ -61,6 +67,18 @@ def soak_figure(repeats: int = 3) -> None:
     )
 
 
+def report_figure(repeats: int = 3) -> None:
+    data = _bench_json("report_bench.py", str(repeats))
+    print(
+        f"report.html for 24h of 1s samples x 10 SLIs ({data['samples']:,} samples): rendered "
+        f"in median {data['render_median_s']:.2f} s; `chaosrunner report --format html` from "
+        f"journal.json ({data['journal_mb']:.0f} MB) median {data['rebuild_median_s']:.2f} s "
+        f"(min {data['rebuild_min_s']:.2f}, max {data['rebuild_max_s']:.2f}), every output "
+        f"{data['all_formats_median_s']:.2f} s (n={repeats}); HTML {data['html_mb']:.2f} MB; "
+        f"targets <= 3 s, <= 5 MB"
+    )
+
+
 def help_figure(repeats: int = 21) -> None:
     exe = str(Path(PY).parent / "chaosrunner")
     times = []
@@ -81,6 +99,7 @@ def main() -> None:
     )
     verdict_figure()
     soak_figure()
+    report_figure()
     help_figure()
     extra = [
         ROOT / "bench" / name

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lab_bench import first_breach, in_lab, run_chaosrunner, wait_steady
 
-from chaosrunner.adapters.lab import LabPorts
+from chaosrunner.lab import LabPorts
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_PORTS = LabPorts.from_base(36370)
@@ -123,8 +123,8 @@ def one_run(state: Path, out: Path, ports: LabPorts, prom: str) -> tuple[float, 
         print(f"  (run {out.name}: {journal['outcome']['verdict']}: {reasons})")
         return on_time, None
     inj = journal["injections"][0]
-    breach = first_breach(ports.prometheus_url, inj["confirmed_at"], inj["removed_at"], FLOOR)
-    return on_time, (inj["removed_at"] - breach if breach is not None else None)
+    breach = first_breach(ports.prometheus_url, inj["confirmedAt"], inj["removedAt"], FLOOR)
+    return on_time, (inj["removedAt"] - breach if breach is not None else None)
 
 
 def runs(state: Path) -> list[tuple[float, float | None]]:

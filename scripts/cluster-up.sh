@@ -32,7 +32,8 @@ BIN="$CHAOSRUNNER_CLUSTER_BIN"
 KWOK_VERSION="v0.7.0"
 # Pod IPs that kwok writes into pod status: RFC 2544 benchmarking range, so they collide with
 # nothing here. Nothing may dial them: never port-forward or proxy to a kwok pod unless the
-# test gave it the address of a netns host it created (GUIDE §5).
+# test gave it the address of a netns host it created. Nothing here dials an address that is
+# neither loopback nor such a host.
 KWOK_CIDR="${CLUSTER_KWOK_POD_CIDR:-198.18.0.1/16}"
 WAIT="${CLUSTER_WAIT_SECONDS:-90}"
 CRD_DIR="${CHAOS_MESH_CRDS:-}"

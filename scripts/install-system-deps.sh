@@ -5,6 +5,7 @@
 #   etcd-server    real etcd (cluster tests)
 #   stress-ng      CPU / memory stressor used as a fault injector
 #   iproute2       `ip netns` for the network-namespace test hosts of the pod-proxy tests
+#   chromium       headless browser that opens report.html from disk (tests/integration)
 #
 # Idempotent: does nothing (no apt-get update) when everything is already installed.
 # Must run as root on Debian 12 (or derivative). Tests never use the system services these
@@ -13,9 +14,9 @@
 # (temporary /usr/sbin/policy-rc.d) unless one already exists.
 set -euo pipefail
 
-PACKAGES=(prometheus redis-server etcd-server stress-ng iproute2)
+PACKAGES=(prometheus redis-server etcd-server stress-ng iproute2 chromium)
 # binary each package must provide, same order as PACKAGES
-BINARIES=(prometheus redis-server etcd stress-ng ip)
+BINARIES=(prometheus redis-server etcd stress-ng ip chromium)
 
 log() { printf '[install-system-deps] %s\n' "$*"; }
 

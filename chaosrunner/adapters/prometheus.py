@@ -19,7 +19,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, Protocol, TypedDict
 
 import structlog
 
@@ -51,30 +51,46 @@ class _Target(TypedDict, total=False):
     scrapeInterval: str
 
 
+def _connect(config: PrometheusConfig, timeout: float) -> QueryClient:
+    from prometheus_api_client import PrometheusConnect
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    headers = {"Authorization": f"Bearer {config.bearer_token}"} if config.bearer_token else None
+    retry = Retry(total=1, backoff_factor=0.1, status_forcelist=[502, 503, 504])
+    client = PrometheusConnect(url=config.url, headers=headers, retry=retry, timeout=timeout)
+    session = getattr(client, "_session", None)
+    if session is not None:  # the client mounts a 10-connection pool; a tick asks more
+        session.mount(
+            config.url, HTTPAdapter(max_retries=retry, pool_maxsize=POOL_SIZE, pool_block=False)
+        )
+    return client  # type: ignore[no-any-return]
+
+
+class QueryClient(Protocol):
+    """What this source asks of ``prometheus_api_client.PrometheusConnect`` (tests pass their
+    own)."""
+
+    def custom_query(self, query: str, params: dict[str, str] | None = None) -> Any: ...
+
+    def get_targets(self, state: str | None = None) -> Any: ...
+
+
 class PrometheusSource:
     """Safe to call from several threads at once (the runner asks a tick's queries
     concurrently): the HTTP pool holds ``POOL_SIZE`` connections, and ``timeout`` (the
     runner's per-query deadline, shorter than the probe interval) bounds every request."""
 
-    def __init__(self, config: PrometheusConfig, *, timeout: float | None = None) -> None:
-        from prometheus_api_client import PrometheusConnect
-        from requests.adapters import HTTPAdapter
-        from urllib3.util.retry import Retry
-
-        headers = (
-            {"Authorization": f"Bearer {config.bearer_token}"} if config.bearer_token else None
-        )
+    def __init__(
+        self,
+        config: PrometheusConfig,
+        *,
+        timeout: float | None = None,
+        client: QueryClient | None = None,
+    ) -> None:
         self.url = config.url
         self._timeout = config.timeout if timeout is None else min(config.timeout, timeout)
-        retry = Retry(total=1, backoff_factor=0.1, status_forcelist=[502, 503, 504])
-        self._client = PrometheusConnect(
-            url=config.url, headers=headers, retry=retry, timeout=self._timeout
-        )
-        session = getattr(self._client, "_session", None)
-        if session is not None:  # the client mounts a 10-connection pool; a tick asks more
-            session.mount(
-                config.url, HTTPAdapter(max_retries=retry, pool_maxsize=POOL_SIZE, pool_block=False)
-            )
+        self._client = client or _connect(config, self._timeout)
         self._override = config.max_sample_age
         self.bound = FreshnessBound(override=self._override)
         self._discovered = False

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-EXIT_ERROR = 4
+from chaosrunner.core.verdict import EXIT_ERROR
+
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a process ended by Ctrl-C
 _MAX_MESSAGE = 500
 
@@ -125,22 +126,63 @@ def build_parser() -> argparse.ArgumentParser:
         help="chaos-mesh: allow faults in NS (repeatable), besides the file's allowNamespaces; "
         "kube-system and the other system namespaces are allowed only this way",
     )
+    _results_arg(run)
 
     report = sub.add_parser(
         "report",
-        help="rebuild a run's journal.json, summary.md and junit.xml from its journal.jsonl",
-        description="Read RUN_DIR/journal.jsonl (the journal a run appends as it goes) and write "
-        "journal.json, summary.md and junit.xml in RUN_DIR. A run that did not finish (killed, "
-        "crashed) has no verdict record: it is judged ERROR, on the evidence it left. Exits with "
-        "the verdict's code.",
+        help="rebuild a run's report.html, summary.md, junit.xml and journal.json from its journal",
+        description="Read a run's journal (RUN_DIR/journal.jsonl, the journal a run appends as it "
+        "goes, else RUN_DIR/journal.json; or the file JOURNAL itself, any schemaVersion) and "
+        "write journal.json, summary.md, junit.xml and report.html, the same as at the end of "
+        "the run. A run that did not finish (killed, crashed) has no verdict record: it is "
+        "judged ERROR, on the evidence it left. Exits with the verdict's code.",
     )
-    report.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="the run's output directory")
+    report.add_argument(
+        "run_dir",
+        type=Path,
+        metavar="RUN_DIR|JOURNAL",
+        help="the run's output directory, or a journal.jsonl or journal.json file",
+    )
+    report.add_argument(
+        "--format",
+        dest="formats",
+        default="json,md,junit,html",
+        metavar="FORMATS",
+        help="comma-separated outputs to write: json (journal.json), md (summary.md), junit "
+        "(junit.xml), html (report.html); default: all",
+    )
+    report.add_argument(
+        "--output-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write the outputs in DIR (default: the journal's directory)",
+    )
+    _results_arg(report)
 
-    val = sub.add_parser("validate", help="check experiment files; exit 0 if all are valid, else 4")
-    val.add_argument("files", type=Path, nargs="+", metavar="FILE")
-    _env_args(val)
+    history = sub.add_parser(
+        "history",
+        help="list past runs from the results store, newest first",
+        description="List the runs kept in the results store (every run that was not a dry run, "
+        "and every journal `report` rebuilt): date, verdict, score and the main gaps, in the "
+        "objective's unit, newest first.",
+    )
+    history.add_argument("experiment", nargs="?", metavar="EXPERIMENT", help="only this experiment")
+    history.add_argument("--env", help="only runs in this environment")
+    history.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="show at most N runs (default 20)"
+    )
+    _results_arg(history)
 
-    sub.add_parser("schema", help="print the experiment format's JSON Schema")
+    _validate_parser(sub)
+
+    schema = sub.add_parser("schema", help="print the experiment format's JSON Schema")
+    schema.add_argument(
+        "--kind",
+        choices=["Experiment", "GameDay"],
+        default="Experiment",
+        help="the format whose schema to print (default Experiment)",
+    )
 
     render = sub.add_parser(
         "render",
@@ -210,7 +252,127 @@ def build_parser() -> argparse.ArgumentParser:
         "--cluster", action="store_true", help="also clean the cluster, in every namespace"
     )
     _cluster_args(clean)
+    _gameday_parser(sub)
+    _gate_parsers(sub, run)
     return parser
+
+
+def _gate_parsers(sub: Any, run: argparse.ArgumentParser) -> None:
+    """``gate`` and ``schedule``, and ``run --webhook``."""
+    _webhook_args(run)
+    gate = sub.add_parser(
+        "gate",
+        help="the red-blue acceptance gate: every experiment judged by one SLO contract",
+        description="Run each experiment in order with its steady-state SLIs replaced by the "
+        "contract's, after checking that the experiments cover the fault classes the contract "
+        "requires (missing coverage: FAILED, nothing injected). Writes junit.xml (one case per "
+        "experiment x SLO), summary.md (a pull-request comment) and each experiment's full "
+        "outputs under the output directory. Exit code: any ERROR 4, else any ABORTED 2, else "
+        "any FAILED (or missing coverage) 1, else any INCONCLUSIVE 3, else 0.",
+    )
+    gate.add_argument(
+        "--contract", type=Path, required=True, metavar="SLO_FILE", help="the SLO contract"
+    )
+    gate.add_argument("experiments", type=Path, nargs="+", metavar="EXPERIMENT")
+    _env_args(gate)
+    gate.add_argument(
+        "--output-dir",
+        type=Path,
+        help="where junit.xml, summary.md and each experiment's outputs go "
+        "(default chaosrunner-runs/gate/CONTRACT/ID)",
+    )
+    _webhook_args(gate)
+
+    schedule = sub.add_parser(
+        "schedule",
+        help="print a Kubernetes CronJob that runs a game day or an experiment on a schedule",
+        description="Print a CronJob (ServiceAccount and Role from manifests/rbac.yaml) that "
+        "runs FILE from the ConfigMap chaosrunner-experiments on --cron and keeps every run's "
+        "outputs in the PersistentVolumeClaim --pvc, mounted at /results. Nothing is sent.",
+    )
+    schedule.add_argument("file", type=Path, help="the GameDay or Experiment YAML file")
+    schedule.add_argument(
+        "--cron", required=True, help="the schedule, e.g. '0 10 1 * *' (UTC), or @monthly"
+    )
+    schedule.add_argument(
+        "--pvc",
+        default="chaosrunner-results",
+        metavar="NAME",
+        help="the PersistentVolumeClaim the results are kept in (default chaosrunner-results)",
+    )
+    schedule.add_argument("--namespace", default="demo", metavar="NS", help="default demo")
+    schedule.add_argument("--image", default=None, help="the chaosrunner image")
+    schedule.add_argument(
+        "--env", default=None, help="the environment to run in (experiments: default cluster)"
+    )
+    schedule.add_argument(
+        "--suspend", action="store_true", help="create it suspended (start it by hand)"
+    )
+
+
+def _webhook_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="POST JSON to URL on start, verdict and abort (never changes the exit code); "
+        "without it, the file's spec.notify.webhook is used if it has one",
+    )
+    p.add_argument(
+        "--webhook-timeout", type=float, default=5.0, metavar="SECONDS", help="per attempt"
+    )
+    p.add_argument(
+        "--webhook-retries", type=int, default=2, metavar="N", help="retries after a failure"
+    )
+
+
+def _gameday_parser(sub: Any) -> None:
+    gameday = sub.add_parser(
+        "gameday",
+        help="run a game day: several experiments in order, one report; add notes while it runs",
+        description="Run the experiments a GameDay file names, in order, with a cool-down and a "
+        "steady check between them, and write a consolidated report.html and summary.md that "
+        "link each experiment's own report. Exit code: any ERROR 4, else any ABORTED 2 (an "
+        "interruption is one), else any FAILED 1, else any INCONCLUSIVE or not run 3, else 0.",
+    )
+    actions = gameday.add_subparsers(
+        dest="gameday_command", metavar="ACTION", required=True, parser_class=_CommandParser
+    )
+    run = actions.add_parser("run", help="run a game day")
+    run.add_argument("file", type=Path, help="the GameDay YAML file")
+    _env_args(run)
+    run.add_argument(
+        "--output-dir",
+        type=Path,
+        help="where the game day's report, notes and each experiment's outputs go "
+        "(default chaosrunner-runs/gamedays/NAME/ID)",
+    )
+    run.add_argument(
+        "--serve",
+        action="store_true",
+        help="serve a live page (the running experiment's report, refreshed every few seconds, "
+        "with the notes) on 127.0.0.1:8642, or on --serve-address",
+    )
+    run.add_argument(
+        "--serve-address",
+        default=None,
+        metavar="HOST:PORT",
+        help="serve the live page on this address (implies --serve; loopback unless a host is "
+        "named)",
+    )
+    _webhook_args(run)
+    _results_arg(run)
+    note = actions.add_parser(
+        "note", help="add a timestamped note to the running game day's timeline"
+    )
+    note.add_argument("text", help="the note")
+    note.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        metavar="GAMEDAY_OUTPUT_DIR",
+        help="the game day's output directory (default: the game day running now, found "
+        "through $CHAOSRUNNER_STATE_DIR)",
+    )
 
 
 def _global_args(p: argparse.ArgumentParser, default: str) -> None:
@@ -230,6 +392,42 @@ def _cluster_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--context", help="chaos-mesh: the kubeconfig context (default the file's, else current)"
+    )
+
+
+def _results_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the results store (default $CHAOSRUNNER_RESULTS, else "
+        "$CHAOSRUNNER_STATE_DIR/results, else ~/.local/share/chaosrunner/results)",
+    )
+
+
+def _validate_parser(sub: Any) -> None:
+    """``validate``: experiments, game days and SLO contracts; ``--probe`` asks Prometheus."""
+    val = sub.add_parser(
+        "validate",
+        help="check experiment and SLO contract files; exit 0 if all are valid, else 4",
+        description="Check experiment files, game days and SLO contracts (OpenSLO v1 or Sloth "
+        "files, or folders of them). Each SLO is shown with the SLI it becomes: its PromQL, "
+        "objective and judge rule.",
+    )
+    val.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    _env_args(val)
+    val.add_argument(
+        "--probe",
+        action="store_true",
+        help="also ask Prometheus whether every SLI query returns data now; exit 4 naming each "
+        "SLI that does not",
+    )
+    val.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="the Prometheus to probe (default: the experiment environment's; required for "
+        "a contract file)",
     )
 
 

@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
@@ -19,12 +20,15 @@ import structlog
 from chaosrunner.adapters import logs
 from chaosrunner.adapters.progress import LiveProgress, NullProgress, PlainProgress
 from chaosrunner.core.errors import ChaosRunnerError, ExperimentError
-from chaosrunner.core.verdict import Verdict
+from chaosrunner.core.leftovers import Leftover, Outcome
+from chaosrunner.core.verdict import EXIT_ERROR, Verdict
 
 if TYPE_CHECKING:
+    from chaosrunner.adapters.webhook import WebhookNotifier
+    from chaosrunner.core.notify import WebhookConfig
     from chaosrunner.runner.session import RunResult
+    from chaosrunner.runner.validation import FileCheck
 
-EXIT_ERROR = 4
 log = structlog.get_logger("chaosrunner.cli")
 
 
@@ -38,7 +42,7 @@ def dispatch(args: argparse.Namespace) -> int:
             case "validate":
                 return _validate(args)
             case "schema":
-                return _schema()
+                return _schema(args.kind)
             case "cleanup":
                 return _cleanup(args)
             case "lab":
@@ -47,6 +51,16 @@ def dispatch(args: argparse.Namespace) -> int:
                 return _render(args)
             case "report":
                 return _report(args)
+            case "gameday":
+                from chaosrunner.cli import gameday
+
+                return gameday.dispatch(args)
+            case "history":
+                return _history(args)
+            case "gate" | "schedule":
+                from chaosrunner.cli import gate
+
+                return gate.dispatch(args)
     except ExperimentError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"{problem}\n")
@@ -96,6 +110,8 @@ def _run(args: argparse.Namespace) -> int:
                 output_dir=args.output_dir,
                 dry_run=args.dry_run,
                 run_id=args.run_id,
+                results=_results_dir(args),
+                notifier=webhook_notifier(args, experiment.notify),
                 cluster=ClusterOptions(
                     kubeconfig=args.kubeconfig,
                     context=args.context,
@@ -108,9 +124,26 @@ def _run(args: argparse.Namespace) -> int:
         _after_verdict("show the result", lambda: _show(view, result))
         for problem in result.report_errors:
             sys.stderr.write(logs.redact(f"chaosrunner: warning: {problem}") + "\n")
+        for problem in result.notify_errors:
+            sys.stderr.write(logs.redact(f"chaosrunner: warning: {problem}") + "\n")
         if result.journal_error:
             sys.stderr.write(logs.redact(f"error: {result.journal_error}") + "\n")
         return result.exit_code
+
+
+def webhook_notifier(
+    args: argparse.Namespace, from_file: WebhookConfig | None = None
+) -> WebhookNotifier | None:
+    """The ``--webhook`` notifier, else the file's ``notify.webhook`` one, or None."""
+    from chaosrunner.adapters.webhook import WebhookNotifier
+    from chaosrunner.core.notify import WebhookConfig
+
+    url = getattr(args, "webhook", None)
+    if not url:
+        return None if from_file is None else WebhookNotifier(from_file)
+    if args.webhook_timeout <= 0 or args.webhook_retries < 0:
+        raise ChaosRunnerError("--webhook-timeout must be above 0, --webhook-retries at least 0")
+    return WebhookNotifier(WebhookConfig(url, args.webhook_timeout, args.webhook_retries))
 
 
 #: What a dry run's one line says, by its verdict: the exit code is the verdict's, as for a run.
@@ -147,9 +180,16 @@ def _after_verdict(what: str, action: Callable[[], None]) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     """Rebuild a run's outputs from its appended journal; exit with the verdict's code."""
+    from chaosrunner.adapters.reports.writers import parse_formats
     from chaosrunner.runner import session
 
-    rebuilt = session.rebuild_outputs(args.run_dir)
+    try:
+        formats = parse_formats(args.formats)
+    except ValueError as exc:
+        raise ChaosRunnerError(f"--format: {exc}") from exc
+    rebuilt = session.rebuild_outputs(
+        args.run_dir, formats=formats, output_dir=args.output_dir, results=_results_dir(args)
+    )
     view = PlainProgress(sys.stdout)
     if rebuilt.unfinished:
         view.message(f"the run in {args.run_dir} did not finish: {session.UNFINISHED}")
@@ -167,12 +207,50 @@ def _report(args: argparse.Namespace) -> int:
     return rebuilt.decision.verdict.exit_code
 
 
+def _results_dir(args: argparse.Namespace) -> Path:
+    """``--results``, else the default store (``adapters/results.py`` says where)."""
+    from chaosrunner.adapters import results
+
+    chosen: Path | None = getattr(args, "results", None)
+    return chosen if chosen is not None else results.default_dir()
+
+
+def _history(args: argparse.Namespace) -> int:
+    """Past runs from the results store, newest first; exit 0 (4 for a bad --limit)."""
+    from chaosrunner.adapters import results
+    from chaosrunner.adapters.reports.trend import summary_of_journal
+    from chaosrunner.core.history import history_lines
+
+    if args.limit < 1:
+        raise ChaosRunnerError(f"--limit: {args.limit} is not a positive number of runs")
+    root = _results_dir(args)
+    stored = results.ResultsStore(root).runs(args.experiment, args.env, summary_of_journal)
+    view = PlainProgress(sys.stdout)
+    if not stored:
+        of = f" of {args.experiment}" if args.experiment else ""
+        where = f" in env {args.env}" if args.env else ""
+        view.message(f"no runs{of}{where} stored in {root}")
+        return 0
+    for line in history_lines([r.summary for r in stored[: args.limit]]):
+        view.message(line)
+    if len(stored) > args.limit:
+        view.message(f"({len(stored) - args.limit} older run(s) not shown; see --limit)")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
-    from chaosrunner.runner import session
+    from chaosrunner.runner import gameday, validation
 
     total = 0
+    valid: list[validation.FileCheck] = []
     for path in args.files:
-        problems = session.check_file(path, args.env, dict(args.var))
+        if gameday.is_gameday_file(path):  # the game day and every experiment it names
+            problems = gameday.check(path, args.env, dict(args.var))
+        else:  # an experiment, or an SLO contract (a file or a folder)
+            checked = validation.check_path(path, args.env, dict(args.var))
+            problems = list(checked.problems)
+            sys.stdout.writelines(f"{line}\n" for line in checked.lines)
+            valid += [] if problems else [checked]
         for problem in problems:
             sys.stdout.write(f"{problem}\n")
         if not problems:
@@ -180,50 +258,78 @@ def _validate(args: argparse.Namespace) -> int:
         total += len(problems)
     if total:
         sys.stdout.write(f"{total} problem(s) in {len(args.files)} file(s)\n")
-    return EXIT_ERROR if total else 0
+        return EXIT_ERROR
+    return _probe(args.prometheus, valid) if args.probe else 0
 
 
-def _schema() -> int:
+def _probe(url: str | None, checked: list[FileCheck]) -> int:
+    """``validate --probe``: every SLI query of every valid file must return data now."""
+    from chaosrunner.core.model import PrometheusConfig
+    from chaosrunner.runner.validation import probe
+
+    failed = 0
+    for item in checked:
+        config = PrometheusConfig(url.rstrip("/")) if url else item.prometheus
+        if config is None:
+            sys.stdout.write(
+                f"{item.path}: --probe needs --prometheus URL to probe a contract's SLIs\n"
+            )
+            failed += 1
+            continue
+        failures = probe(item.slis, config)
+        sys.stdout.writelines(f"{item.path}: {failure}\n" for failure in failures)
+        if not failures:
+            sys.stdout.write(
+                f"{item.path}: all {len(item.slis)} SLI queries return data at {config.url}\n"
+            )
+        failed += len(failures)
+    return EXIT_ERROR if failed else 0
+
+
+def _schema(kind: str = "Experiment") -> int:
+    from chaosrunner.core.gameday_schema import gameday_schema
     from chaosrunner.core.schema import experiment_schema
 
-    sys.stdout.write(json.dumps(experiment_schema(), indent=2) + "\n")
+    schema = gameday_schema() if kind == "GameDay" else experiment_schema()
+    sys.stdout.write(json.dumps(schema, indent=2) + "\n")
     return 0
 
 
 def _cleanup(args: argparse.Namespace) -> int:
-    from chaosrunner.adapters import lab
-    from chaosrunner.adapters.local.driver import cleanup, cleanup_lab
+    """One line per thing found; exit 0 when nothing is left behind, else 4."""
+    from chaosrunner.runner.cleanup import ClusterScope, clean_up
 
-    run_id = None if args.all else args.run_id
-    cleaned = [f"local: {line}" for line in cleanup(run_id)]
-    status = lab.status()
-    if status.running:
-        ports = status.ports
-        hook = f"{ports.demo_url}/debug/chaos/goroutine-leak"
-        cleaned += [f"lab: {line}" for line in cleanup_lab(run_id, ports.toxiproxy_url, hook)]
-    if args.namespace or args.cluster:
-        cleaned += [f"cluster: {line}" for line in _cleanup_cluster(args, run_id)]
-    for line in cleaned or [
+    cluster = (
+        ClusterScope(args.namespace, args.kubeconfig, args.context)
+        if args.namespace or args.cluster
+        else None
+    )
+    done = clean_up(None if args.all else args.run_id, cluster)
+    lines = [cleanup_line(item) for item in done.items] or [
         "nothing left behind: no fault records, no chaosrunner toxics, leaks or objects"
-    ]:
+    ]
+    for line in lines:
         sys.stdout.write(f"{line}\n")
-    return EXIT_ERROR if any("FAILED" in line for line in cleaned) else 0
+    return EXIT_ERROR if done.left_behind else 0
 
 
-def _cleanup_cluster(args: argparse.Namespace, run_id: str | None) -> list[str]:
-    from chaosrunner.adapters.chaosmesh.cleanup import sweep
-    from chaosrunner.adapters.chaosmesh.driver import FINALIZER_TIMEOUT
-    from chaosrunner.adapters.kube.api import Connection, connect
-
-    kube = connect(Connection(args.kubeconfig, args.context))
-    try:
-        return sweep(kube, run_id, args.namespace, FINALIZER_TIMEOUT)
-    finally:
-        kube.close()
+def cleanup_line(item: Leftover) -> str:
+    """``local: r1/slow-redis: ended``, ``cluster: deleted PodChaos ns/x (run r1)``."""
+    note = f" ({item.detail})" if item.detail else ""
+    match item.outcome:
+        case Outcome.DELETED:
+            text = f"deleted {item.what}{note}"
+        case Outcome.UNCONFIRMED:
+            text = f"FAILED to confirm the deletion of {item.what}{note}"
+        case Outcome.FAILED:
+            text = f"{item.what}: FAILED{': ' + item.detail if item.detail else ''}"
+        case _:
+            text = f"{item.what}: {item.outcome.value}{note}"
+    return f"{item.where.value}: {text}"
 
 
 def _lab(args: argparse.Namespace) -> int:
-    from chaosrunner.adapters import lab
+    from chaosrunner import lab
 
     view = PlainProgress(sys.stdout)
     match args.lab_command:

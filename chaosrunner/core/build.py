@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from chaosrunner.core.evidence import masked
 from chaosrunner.core.model import (
     Binding,
     BlastRadius,
     DriverKind,
     Environment,
+    ExpectedAlert,
     Experiment,
     Fault,
     FaultOrder,
@@ -29,15 +31,20 @@ from chaosrunner.core.model import (
     Metadata,
     NoDataPolicy,
     PodsPart,
+    PprofPart,
     ProcessPart,
     PrometheusConfig,
     ProxyPart,
     Schedule,
     Sli,
     SliKind,
+    SloSpec,
     Target,
 )
+from chaosrunner.core.notify import webhook_of
+from chaosrunner.core.presets import compile_preset
 from chaosrunner.core.promql import SLI_FORMS, compile_sli, default_unit
+from chaosrunner.core.resilience import Severity
 from chaosrunner.core.source import Document
 from chaosrunner.core.units import parse_duration, parse_objective, parse_percent
 
@@ -69,7 +76,7 @@ def build(doc: Document, env_name: str) -> Experiment:
         ),
         env=_environment(env_name, spec["environments"][env_name]),
         targets=MappingProxyType({n: _target(n, t) for n, t in spec["targets"].items()}),
-        slis=tuple(_sli(s) for s in spec["steadyState"]["slis"]),
+        slis=tuple(build_sli(s) for s in spec["steadyState"].get("slis", ())),
         guardrails=tuple(_guardrail(g) for g in spec.get("guardrails", [])),
         faults=tuple(_fault(f) for f in spec["faults"]),
         fault_order=FaultOrder(spec.get("faultOrder", FaultOrder.PARALLEL)),
@@ -85,6 +92,9 @@ def build(doc: Document, env_name: str) -> Experiment:
             max_percent=parse_percent(radius["maxPercent"]) if "maxPercent" in radius else None,
         ),
         secrets=frozenset(doc.secrets),
+        alerts=tuple(_alert(a) for a in spec.get("alerts", [])),
+        variables=masked(doc.variables, frozenset(doc.secrets)),
+        notify=webhook_of(spec.get("notify")),
     )
 
 
@@ -115,7 +125,9 @@ def _target(name: str, raw: Mapping[str, Any]) -> Target:
 
 def binding_of(target: str, env: str, raw: Mapping[str, Any]) -> Binding:
     """A binding from its YAML shape (``spec.targets.<target>.bindings.<env>``)."""
-    process, proxy, hook, pods = (raw.get(k) for k in ("process", "proxy", "hook", "pods"))
+    process, proxy, hook, pods, pprof = (
+        raw.get(k) for k in ("process", "proxy", "hook", "pods", "pprof")
+    )
     return Binding(
         target,
         env,
@@ -123,6 +135,18 @@ def binding_of(target: str, env: str, raw: Mapping[str, Any]) -> Binding:
         proxy=None if proxy is None else proxy_part(proxy),
         hook=None if hook is None else hook_part(hook),
         pods=None if pods is None else pods_part(pods),
+        pprof=None if pprof is None else pprof_part(pprof),
+    )
+
+
+def pprof_part(raw: Mapping[str, Any]) -> PprofPart:
+    port = raw.get("port")
+    url = _text(raw, "url")
+    return PprofPart(
+        url=None if url is None else url.rstrip("/"),
+        port=None if port is None else int(port),
+        path=str(raw.get("path", "/debug/pprof")).rstrip("/"),
+        scheme=str(raw.get("scheme", "http")),
     )
 
 
@@ -175,36 +199,58 @@ def _pairs(raw: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in raw.items()) if isinstance(raw, Mapping) else ()
 
 
-def _sli(raw: Mapping[str, Any]) -> Sli:
+def build_sli(raw: Mapping[str, Any]) -> Sli:
+    """One SLI from its validated mapping; shared with SLO contracts (core/slo_contract.py)."""
     kind = next(SliKind(f) for f in SLI_FORMS if f in raw)
     judge_raw = raw.get("judge", JudgeRule.EVERY_TICK.value)
     if isinstance(judge_raw, str):
         judge = Judge(JudgeRule(judge_raw))
     else:
+        rule = JudgeRule(judge_raw["rule"])
+        is_slices = rule is JudgeRule.TIMESLICES
         judge = Judge(
-            JudgeRule(judge_raw["rule"]),
+            rule,
             min_ratio=parse_percent(judge_raw["min"]) if "min" in judge_raw else 1.0,
             sustain_seconds=seconds(judge_raw.get("for"), 0.0),
+            slice_window=seconds(judge_raw.get("window"), 0.0) if is_slices else 0.0,
+            slice_target=parse_percent(judge_raw["target"]) if is_slices else 1.0,
         )
+    preset = compile_preset(raw["preset"]) if "preset" in raw else None
+    objective = raw.get("objective") or f"<= {preset.limit if preset else ''}"
+    slo = raw.get("slo")
     return Sli(
         name=raw["name"],
         kind=kind,
         query=compile_sli(kind, raw),
-        objective=parse_objective(raw["objective"]),
+        objective=parse_objective(objective),
         judge=judge,
         no_data=NoDataPolicy(raw.get("noData", NoDataPolicy.INCONCLUSIVE)),
         description=raw.get("description", ""),
-        unit=raw.get("unit") or default_unit(kind),
+        unit=raw.get("unit") or (preset.unit if preset else default_unit(kind)),
+        severity=Severity(raw.get("severity", Severity.CRITICAL)),
+        slo=None
+        if slo is None
+        else SloSpec(parse_percent(slo["target"]), parse_duration(slo["window"])),
+        preset=raw["preset"]["name"] if preset else "",
     )
 
 
 def _guardrail(raw: Mapping[str, Any]) -> Guardrail:
+    preset = compile_preset(raw["preset"]) if "preset" in raw else None
     return Guardrail(
         name=raw["name"],
-        query=raw["query"],
-        abort_if=parse_objective(raw["abortIf"]),
+        query=preset.query if preset else raw["query"],
+        abort_if=parse_objective(raw.get("abortIf") or f"> {preset.limit if preset else ''}"),
         on_no_data=GuardrailNoData(raw.get("onNoData", GuardrailNoData.IGNORE)),
         description=raw.get("description", ""),
+    )
+
+
+def _alert(raw: Mapping[str, Any]) -> ExpectedAlert:
+    return ExpectedAlert(
+        name=str(raw["name"]),
+        within=seconds(raw["within"], 0.0) if "within" in raw else None,
+        required=bool(raw.get("required", False)),
     )
 
 

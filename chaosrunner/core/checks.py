@@ -19,14 +19,15 @@ from chaosrunner.core.model import DriverKind, FaultOrder, Judge, JudgeRule, tic
 from chaosrunner.core.plan import ScheduleError, observing_tick, schedule_faults
 from chaosrunner.core.promql import SLI_FORMS
 from chaosrunner.core.source import Document, Path
+from chaosrunner.core.timeslices import judgeable
 from chaosrunner.core.units import parse_percent
 
 #: The leak hook (demo/leakhook) refuses a leak that would outlive this by default.
 LEAK_HOOK_MAX_EXPIRY = 3600.0
 _URL = re.compile(r"^https?://[^/\s]+")
 _PARTS_BY_DRIVER = {
-    DriverKind.LOCAL: ("process", "proxy", "hook"),
-    DriverKind.CHAOS_MESH: ("pods", "hook"),
+    DriverKind.LOCAL: ("process", "proxy", "hook", "pprof"),
+    DriverKind.CHAOS_MESH: ("pods", "hook", "pprof"),
 }
 
 
@@ -92,6 +93,8 @@ class Checks:
     def _check_general(self) -> None:
         self._check_slis()
         self._check_unique("guardrails")
+        self._check_guardrails()
+        self._check_unique("alerts")
         self._check_unique("faults")
         self._check_schedule()
         faults = [f for f in _list(get(self.spec, "faults")) if isinstance(f, Mapping)]
@@ -135,6 +138,92 @@ class Checks:
                     self.doc.problem((*path, "judge"), "rule sustained needs 'for', e.g. for: 30s")
                 if rule == JudgeRule.SUSTAINED and "for" in judge:
                     self._check_judgeable((*path, "judge", "for"), judge["for"])
+                if rule == JudgeRule.TIMESLICES:
+                    self._check_timeslices((*path, "judge"), judge)
+                for key in ("window", "target"):
+                    if key in judge and rule != JudgeRule.TIMESLICES:
+                        self.doc.problem(
+                            (*path, "judge", key),
+                            f"{key!r} belongs to rule timeslices, not {rule!r}; expected e.g. "
+                            "{rule: timeslices, window: 10s, target: 95%}",
+                            key=True,
+                        )
+            preset = sli.get("preset")
+            if isinstance(preset, Mapping):
+                self._check_preset((*path, "preset"), preset)
+            if "objective" not in sli and not (isinstance(preset, Mapping) and "max" in preset):
+                self.doc.problem(
+                    path,
+                    "missing objective; expected e.g. objective: '>= 99.5%' (a preset "
+                    "with max gets '<= max')",
+                )
+            slo = sli.get("slo")
+            if isinstance(slo, Mapping) and isinstance(slo.get("target"), str):
+                try:
+                    if not parse_percent(slo["target"]) < 1.0:
+                        raise ValueError
+                except ValueError:
+                    self.doc.problem(
+                        (*path, "slo", "target"),
+                        f"an SLO target must be below 100%, got {slo['target']!r}; "
+                        "expected e.g. 99.9%",
+                    )
+
+    def _check_guardrails(self) -> None:
+        for i, rail in enumerate(_list(get(self.spec, "guardrails"))):
+            if not isinstance(rail, Mapping):
+                continue
+            path: Path = ("spec", "guardrails", i)
+            preset = rail.get("preset")
+            if ("query" in rail) == (preset is not None):
+                self.doc.problem(path, "expected exactly one of query, preset")
+            if isinstance(preset, Mapping):
+                self._check_preset((*path, "preset"), preset)
+            if "abortIf" not in rail and not (isinstance(preset, Mapping) and "max" in preset):
+                self.doc.problem(
+                    path,
+                    "missing abortIf; expected e.g. abortIf: '> 0.5' (a preset with max "
+                    "gets '> max')",
+                )
+
+    def _check_preset(self, path: Path, preset: Mapping[str, Any]) -> None:
+        limit = preset.get("max")
+        if limit is None:
+            return
+        wants_percent = preset.get("name") == "go-rss-vs-limit"
+        ok = isinstance(limit, (int, float)) and not isinstance(limit, bool) and limit >= 0
+        if wants_percent:
+            ok = isinstance(limit, str) and _is_percent(limit)
+        if not ok:
+            expected = "a percentage such as 80%" if wants_percent else "a number such as 500"
+            self.doc.problem((*path, "max"), f"bad limit {limit!r}; expected {expected}")
+
+    def _check_timeslices(self, path: Path, judge: Mapping[str, Any]) -> None:
+        """A timeslice rule needs its window and target, and a full slice in each judged phase
+        with a tick in every slice, or it could never be judged (core/timeslices.judgeable)."""
+        missing = [k for k in ("window", "target") if k not in judge]
+        if missing:
+            self.doc.problem(
+                path,
+                f"rule timeslices needs {' and '.join(missing)}, e.g. "
+                "{rule: timeslices, window: 10s, target: 95%}",
+            )
+            return
+        window = _seconds(judge["window"], -1.0)
+        sched = get(self.spec, "schedule")
+        if window <= 0 or not isinstance(sched, Mapping):
+            if window == 0:
+                self.doc.problem((*path, "window"), "expected a window longer than 0s")
+            return
+        tick = _seconds(sched.get("probeInterval"), -1.0)
+        for key, label in (("baseline", "baseline"), ("blast", "blast window")):
+            seconds = _seconds(sched.get(key), -1.0)
+            if tick <= 0 or seconds < 0:
+                continue
+            why = judgeable(tick_span(seconds, tick), window, tick)
+            if why is not None:
+                self.doc.problem((*path, "window"), f"in the {label}: {why}")
+                return
 
     def _check_judgeable(self, path: Path, raw_for: Any) -> None:
         """A rule must be able to fail in each phase it judges (baseline, blast window), given
@@ -373,9 +462,22 @@ class Checks:
             needed = "url" if driver is DriverKind.LOCAL else "port"
             if needed not in hook:
                 self.doc.problem((*path, "hook"), f"the {driver.value} driver needs hook.{needed}")
+        pprof = binding.get("pprof")
+        if isinstance(pprof, Mapping):
+            needed = "url" if driver is DriverKind.LOCAL else "port"
+            if needed not in pprof:
+                where = (*path, "pprof")
+                self.doc.problem(where, f"the {driver.value} driver needs pprof.{needed}")
+            if driver is DriverKind.CHAOS_MESH and "pods" not in binding:
+                self.doc.problem(
+                    (*path, "pprof"),
+                    "pprof in a cluster is read through the pods part; "
+                    "expected a pods selection beside it",
+                )
         if driver is DriverKind.LOCAL:
             self._check_url((*path, "hook", "url"))
             self._check_url((*path, "proxy", "api"))
+            self._check_url((*path, "pprof", "url"))
         pods = binding.get("pods")
         if isinstance(pods, Mapping) and driver is DriverKind.CHAOS_MESH:
             found = _cluster.selection_problems(pods, default_mode="one", needs_namespace=True)
@@ -421,3 +523,11 @@ class Checks:
                         f"fault type {kind.name!r} needs target {target!r} bound with {need!r} "
                         f"in environment {env!r}; it has: {', '.join(binding) or 'nothing'}",
                     )
+
+
+def _is_percent(text: str) -> bool:
+    try:
+        parse_percent(text)
+    except ValueError:
+        return False
+    return True

@@ -17,8 +17,15 @@ outside Go's standard library (``runtime``, ``net/http``, ``internal/poll``, ...
 path whose first element has no dot), or the first frame of the caller's own code when its
 module prefixes are given. A stack entirely in the standard library is named by its outermost
 frame outside ``runtime``, the function its goroutines were started with
-(``net/http.(*conn).serve``). A capture that is missing (the endpoint failed) stays in the diff
-as ``None`` counts, so the report states it instead of reading it as zero goroutines.
+(``net/http.(*conn).serve``).
+
+The service's own code is derived from the profile itself (:func:`own_prefixes`): ``main.`` and
+every package outside the standard library whose source file is not in Go's module cache
+(``/pkg/mod/``) or a ``vendor/`` folder. So a goroutine parked in a third-party client
+(``github.com/redis/go-redis/...``) is named by the service's frame that called it, which is
+where the fix goes; no declaration is needed. A capture that is missing (the endpoint failed)
+stays in the diff as ``None`` counts, so the report states it instead of reading it as zero
+goroutines.
 """
 
 from __future__ import annotations
@@ -136,6 +143,23 @@ def top_user_frame(frames: Sequence[Frame], own: Sequence[str] = ()) -> Frame | 
     return frames[-1] if frames else None
 
 
+def _third_party(frame: Frame) -> bool:
+    path = frame.file.replace("\\", "/")
+    return "/pkg/mod/" in path or "/vendor/" in path
+
+
+def own_prefixes(profiles: Sequence[GoroutineProfile]) -> tuple[str, ...]:
+    """The function-name prefixes of the service's own code in ``profiles``: ``main.`` and each
+    package outside the standard library whose file is outside the module cache and vendor/."""
+    own = {"main."}
+    for profile in profiles:
+        for stack in profile.stacks:
+            for f in stack.frames:
+                if not f.standard and not _third_party(f) and f.package != "main":
+                    own.add(f.package + ".")
+    return tuple(sorted(own))
+
+
 @dataclass(frozen=True)
 class Capture:
     """One capture, labelled (``baseline``, ``blast``, ``recovered``); profile None if it failed."""
@@ -186,3 +210,22 @@ def diff_profiles(
             out.append(StackGrowth(stack.frames, top_user_frame(stack.frames, own), counts, growth))
     out.sort(key=lambda g: (-g.growth, g.top.function if g.top else ""))
     return tuple(out[:limit])
+
+
+@dataclass(frozen=True)
+class TargetProfiles:
+    """One target's captures, in journal order, and the stacks that grew between them."""
+
+    target: str
+    captures: tuple[Capture, ...]
+    growth: tuple[StackGrowth, ...]
+    #: The prefixes that named each stack's top frame (:func:`own_prefixes`).
+    own: tuple[str, ...] = ()
+
+
+def target_profiles(target: str, captures: Sequence[Capture], *, limit: int = 10) -> TargetProfiles:
+    """``captures`` diffed with the service's own code derived from the profiles."""
+    own = own_prefixes([c.profile for c in captures if c.profile is not None])
+    return TargetProfiles(
+        target, tuple(captures), diff_profiles(captures, limit=limit, own=own), own
+    )

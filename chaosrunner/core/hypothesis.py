@@ -11,6 +11,10 @@ missed ticks, then no data, then probe errors).
 So a missing tick can never turn into a pass, and a real breach is never hidden by one. A rule
 that could not have failed in the time its ticks span (a breach must be sustained for 20s, the
 ticks span 10s) is TOO_SHORT: not held, since nothing was tested.
+
+``timeslices`` (OpenSLO timeSliceWindow/timeSliceTarget) cuts the phase's ticks, from the first
+to the last, into fixed slices and asks that a share of them were good (``core/timeslices.py``),
+read pessimistically and optimistically the same way; no full slice is TOO_SHORT.
 """
 
 from __future__ import annotations
@@ -21,6 +25,12 @@ from enum import StrEnum
 
 from chaosrunner.core.journal import SampleStatus, Series, SliRecord
 from chaosrunner.core.model import Judge, JudgeRule, NoDataPolicy, Phase
+from chaosrunner.core.timeslices import (
+    SliceOutcome,
+    TickClass,
+    TimesliceResult,
+    judge_timeslices,
+)
 from chaosrunner.core.units import Comparator
 
 GOOD, BAD, UNKNOWN = 0, 1, 2
@@ -158,6 +168,12 @@ def judge_phase(rec: SliRecord, series: Series, phase: Phase) -> PhaseResult:
 
     if ticks == 0:
         outcome = Outcome.EMPTY
+    elif rec.rule is JudgeRule.TIMESLICES and rec.slice_window <= 0:
+        outcome = Outcome.TOO_SHORT  # validation forbids it; a hand-made journal may not
+    elif rec.rule is JudgeRule.TIMESLICES:
+        result = timeslices_of(rec, series, phase, rec.slice_window)
+        outcome = _SLICE_OUTCOMES.get(result.outcome) or _undecided(rec, no_data, stale, missed)
+        observed = result.good_share
     elif rec.rule in (JudgeRule.EVERY_TICK, JudgeRule.TICKS_RATIO, JudgeRule.SUSTAINED):
         times = list(series.times[span.start : span.stop])
         if not judge_of(rec).can_fail_within(times[-1] - times[0]):
@@ -193,7 +209,35 @@ def judge_phase(rec: SliRecord, series: Series, phase: Phase) -> PhaseResult:
 
 
 def judge_of(rec: SliRecord) -> Judge:
-    return Judge(rec.rule, rec.min_ratio, rec.sustain_seconds)
+    return Judge(rec.rule, rec.min_ratio, rec.sustain_seconds, rec.slice_window, rec.slice_target)
+
+
+_SLICE_OUTCOMES = {
+    SliceOutcome.HELD: Outcome.HELD,
+    SliceOutcome.VIOLATED: Outcome.VIOLATED,
+    SliceOutcome.TOO_SHORT: Outcome.TOO_SHORT,
+}
+_TICK_CLASSES = {GOOD: TickClass.GOOD, BAD: TickClass.BAD, UNKNOWN: TickClass.UNKNOWN}
+
+
+def timeslices_of(
+    rec: SliRecord, series: Series, phase: Phase, window: float, target: float | None = None
+) -> TimesliceResult:
+    """The ``window``-second slices of ``phase``'s ticks (first tick to last), each judged as in
+    ``core/timeslices.py``; ticks keep their class here (``noData: fail`` makes no-data BAD).
+    ``target`` defaults to the SLI's own timeSliceTarget."""
+    span = series.span(phase)
+    classes, _, _, _ = _classify(rec, series, span)
+    times = list(series.times[span.start : span.stop])
+    start, end = (times[0], times[-1]) if times else (0.0, 0.0)
+    return judge_timeslices(
+        times,
+        [_TICK_CLASSES[c] for c in classes],
+        start,
+        end,
+        window,
+        rec.slice_target if target is None else target,
+    )
 
 
 def ticks_span(series: Series, phase: Phase) -> float:

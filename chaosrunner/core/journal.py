@@ -18,21 +18,32 @@ writer of its own state: nothing outside assigns its fields.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from chaosrunner.core.evidence import (
+    AlertReading,
+    ExpectedAlertRecord,
+    ProfileRecord,
+    Provenance,
+)
 from chaosrunner.core.model import Experiment, JudgeRule, NoDataPolicy, Phase, Sli
 from chaosrunner.core.units import Comparator
 
-SCHEMA_VERSION = 3
+#: Version 4: every key is camelCase (``schemas/journal-v4.json`` documents each one).
+SCHEMA_VERSION = 4
 #: Version 1 journals (before the plan was recorded) stay readable: their plan reads as empty;
-#: version 2 journals (before tick cadence was recorded) read with no tick log.
-READABLE_SCHEMA_VERSIONS = (1, 2, 3)
-#: The appended form's own version (the first line of ``journal.jsonl`` says it).
-EVENT_LOG_VERSION = 1
+#: version 2 journals (before tick cadence was recorded) read with no tick log; versions 1-3
+#: wrote the records' keys in snake_case (``started_at``), read by :func:`_fields`.
+READABLE_SCHEMA_VERSIONS = (1, 2, 3, 4)
+#: The appended form's own version (the first line of ``journal.jsonl`` says it): 2 writes
+#: camelCase keys; version 1 logs (snake_case records) stay readable.
+EVENT_LOG_VERSION = 2
+READABLE_EVENT_LOG_VERSIONS = (1, 2)
 MAX_PROBE_ERRORS = 200
 
 
@@ -54,10 +65,6 @@ _STATUS_CODES = "onesm"
 MAX_STALE_READINGS = 200
 _PHASE_CODES = {Phase.BASELINE: 0, Phase.OBSERVE: 1, Phase.RECOVERY: 2}
 _PHASE_LETTERS = "bor"
-
-
-def phase_code(phase: Phase) -> int:
-    return _PHASE_CODES[phase]
 
 
 @dataclass
@@ -129,6 +136,16 @@ class SliRecord:
     no_data: NoDataPolicy
     unit: str = ""
     description: str = ""
+    #: timeslices: the slice length in seconds and the share of good slices required.
+    slice_window: float = 0.0
+    slice_target: float = 1.0
+    #: critical or warning: the hypothesis' weight in the resilience score.
+    severity: str = "critical"
+    #: The declared SLO for error-budget burn (a fraction, and its window in seconds), or None.
+    slo_target: float | None = None
+    slo_window_seconds: float | None = None
+    #: The saturation preset the query was compiled from, or "".
+    preset: str = ""
 
     @classmethod
     def of(cls, sli: Sli) -> SliRecord:
@@ -144,6 +161,12 @@ class SliRecord:
             no_data=sli.no_data,
             unit=sli.unit,
             description=sli.description,
+            slice_window=sli.judge.slice_window,
+            slice_target=sli.judge.slice_target,
+            severity=sli.severity.value,
+            slo_target=sli.slo.target if sli.slo else None,
+            slo_window_seconds=sli.slo.window_seconds if sli.slo else None,
+            preset=sli.preset,
         )
 
     def holds(self, value: float) -> bool:
@@ -213,6 +236,10 @@ class InjectionRecord:
     removal_confirmed: bool = False
     error: str = ""
     details: Mapping[str, Any] = field(default_factory=dict)
+    #: The fault's parameters as run (latency, jitter, rate, selector...), for the faults table.
+    params: Mapping[str, Any] = field(default_factory=dict)
+    #: How the driver confirmed it active (its own words), "" before confirmation.
+    confirmation: str = ""
 
     @property
     def confirmed(self) -> bool:
@@ -403,6 +430,27 @@ class Started:
     plan: tuple[PlannedFaultRecord, ...]
     dry_run: bool
     metadata: Mapping[str, Any]
+    #: The Prometheus the SLIs were read from (credentials removed), for links to its graph
+    #: page; "" in journals written before it was recorded.
+    prometheus_url: str = ""
+    #: The alerts the experiment expects to fire (``spec.alerts``).
+    expected_alerts: tuple[ExpectedAlertRecord, ...] = ()
+    #: Who ran what, where and how (None in journals written before it was recorded).
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class AlertsRead:
+    """The expected alerts on one tick: firing, not firing, or unknown."""
+
+    readings: tuple[AlertReading, ...]
+
+
+@dataclass(frozen=True)
+class ProfileCaptured:
+    """One goroutine-profile capture of one target, or why it failed."""
+
+    record: ProfileRecord
 
 
 @dataclass(frozen=True)
@@ -486,6 +534,8 @@ Event = (
     | Aborted
     | Failed
     | Judged
+    | AlertsRead
+    | ProfileCaptured
 )
 
 #: Events after which the appended form is fsynced: losing one of these would lose a fact
@@ -524,6 +574,11 @@ class Journal:
     outcome: VerdictRecord | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     ticks: TickLog = field(default_factory=TickLog)
+    prometheus_url: str = ""
+    expected_alerts: list[ExpectedAlertRecord] = field(default_factory=list)
+    alert_readings: list[AlertReading] = field(default_factory=list)
+    profiles: list[ProfileRecord] = field(default_factory=list)
+    provenance: Provenance | None = None
     #: Events recorded but not yet handed to the sink (see :meth:`drain`).
     _pending: list[Event] = field(default_factory=list, repr=False, compare=False)
 
@@ -536,6 +591,7 @@ class Journal:
         *,
         dry_run: bool = False,
         plan: Sequence[PlannedFaultRecord] = (),
+        provenance: Provenance | None = None,
     ) -> Journal:
         s = experiment.schedule
         meta = experiment.metadata
@@ -565,6 +621,11 @@ class Journal:
                 "owner": meta.owner,
                 "tags": list(meta.tags),
             },
+            prometheus_url=without_userinfo(experiment.env.prometheus.url),
+            expected_alerts=tuple(
+                ExpectedAlertRecord(a.name, a.within, a.required) for a in experiment.alerts
+            ),
+            provenance=provenance,
         )
         journal = cls._of(header)
         journal._pending.append(header)
@@ -586,6 +647,9 @@ class Journal:
             plan=list(h.plan),
             dry_run=h.dry_run,
             metadata=dict(h.metadata),
+            prometheus_url=h.prometheus_url,
+            expected_alerts=list(h.expected_alerts),
+            provenance=h.provenance,
         )
 
     @classmethod
@@ -660,6 +724,13 @@ class Journal:
     def judged(self, outcome: VerdictRecord, at: float) -> None:
         self._record(Judged(outcome, at))
 
+    def alerts_read(self, readings: Sequence[AlertReading]) -> None:
+        if readings:
+            self._record(AlertsRead(tuple(readings)))
+
+    def profile_captured(self, record: ProfileRecord) -> None:
+        self._record(ProfileCaptured(record))
+
     # -- applying events (replay goes through here too) ------------------------------------
 
     def apply(self, event: Event) -> None:
@@ -694,6 +765,10 @@ class Journal:
             case Judged(outcome, at):
                 self.outcome = outcome
                 self.finished_at = at
+            case AlertsRead(readings):
+                self.alert_readings.extend(readings)
+            case ProfileCaptured(record):
+                self.profiles.append(record)
             case Started():
                 raise ValueError("a journal has one header")
 
@@ -763,23 +838,39 @@ class Journal:
             "finishedAt": self.finished_at,
             "dryRun": self.dry_run,
             "metadata": dict(self.metadata),
+            "prometheusUrl": self.prometheus_url,
             "schedule": dict(self.schedule),
-            "slis": [asdict(s) for s in self.slis],
+            "slis": [_record(s) for s in self.slis],
             "guardrails": [dict(g) for g in self.guardrails],
-            "phases": [asdict(p) for p in self.phases],
-            "preflight": [asdict(c) for c in self.preflight],
+            "phases": [_record(p) for p in self.phases],
+            "preflight": [_record(c) for c in self.preflight],
             "injections": [_injection_dict(r) for r in self.injections],
-            "plan": [asdict(p) for p in self.plan],
-            "guardrailEvents": [asdict(e) for e in self.guardrail_events],
+            "plan": [_record(p) for p in self.plan],
+            "guardrailEvents": [_record(e) for e in self.guardrail_events],
             "guardrailBlindTicks": dict(self.guardrail_blind_ticks),
             "probeErrors": list(self.probe_errors),
             "probeErrorCount": self.probe_error_count,
-            "staleReadings": [asdict(r) for r in self.stale_readings],
+            "staleReadings": [_record(r) for r in self.stale_readings],
             "staleReadingCount": self.stale_count,
-            "abort": asdict(self.abort) if self.abort else None,
-            "failure": asdict(self.failure) if self.failure else None,
+            "abort": _record(self.abort) if self.abort else None,
+            "failure": _record(self.failure) if self.failure else None,
             "outcome": self.outcome.to_dict() if self.outcome else None,
             "ticks": self.ticks.to_dict(),
+            "expectedAlerts": [a.to_dict() for a in self.expected_alerts],
+            "alertReadings": [r.to_dict() for r in self.alert_readings],
+            "profiles": [p.to_dict() for p in self.profiles],
+            "provenance": self._provenance_dict(),
+        }
+
+    def _provenance_dict(self) -> dict[str, Any] | None:
+        """The provenance with the start and end as ISO 8601 times with the run's offset."""
+        p = self.provenance
+        if p is None:
+            return None
+        return {
+            **p.to_dict(),
+            "startedAtIso": p.iso(self.started_at),
+            "finishedAtIso": p.iso(self.finished_at),
         }
 
     @classmethod
@@ -796,34 +887,77 @@ class Journal:
             finished_at=raw.get("finishedAt"),
             dry_run=raw.get("dryRun", False),
             metadata=raw.get("metadata", {}),
+            prometheus_url=raw.get("prometheusUrl", ""),
             schedule=raw["schedule"],
             slis=[_sli_record(s) for s in raw["slis"]],
             guardrails=raw.get("guardrails", []),
             phases=[_phase_record(p) for p in raw["phases"]],
-            preflight=[CheckRecord(**c) for c in raw.get("preflight", [])],
+            preflight=[CheckRecord(**_fields(c)) for c in raw.get("preflight", [])],
             injections=[_injection_record(r) for r in raw.get("injections", [])],
-            plan=[PlannedFaultRecord(**p) for p in raw.get("plan", [])],
-            guardrail_events=[GuardrailEvent(**e) for e in raw.get("guardrailEvents", [])],
+            plan=[PlannedFaultRecord(**_fields(p)) for p in raw.get("plan", [])],
+            guardrail_events=[GuardrailEvent(**_fields(e)) for e in raw.get("guardrailEvents", [])],
             guardrail_blind_ticks=dict(raw.get("guardrailBlindTicks", {})),
             probe_errors=raw.get("probeErrors", []),
             probe_error_count=raw.get("probeErrorCount", 0),
-            stale_readings=[StaleReading(**r) for r in raw.get("staleReadings", [])],
+            stale_readings=[StaleReading(**_fields(r)) for r in raw.get("staleReadings", [])],
             stale_count=raw.get("staleReadingCount", 0),
             abort=_abort(raw["abort"]) if raw.get("abort") else None,
             failure=_failure(raw["failure"]) if raw.get("failure") else None,
             outcome=VerdictRecord.from_dict(raw["outcome"]) if raw.get("outcome") else None,
             ticks=TickLog.from_dict(raw["ticks"]) if raw.get("ticks") else TickLog(),
             series={name: Series.from_dict(s) for name, s in raw.get("series", {}).items()},
+            expected_alerts=[
+                ExpectedAlertRecord.from_dict(a) for a in raw.get("expectedAlerts", [])
+            ],
+            alert_readings=[AlertReading.from_dict(r) for r in raw.get("alertReadings", [])],
+            profiles=[ProfileRecord.from_dict(p) for p in raw.get("profiles", [])],
+            provenance=Provenance.from_dict(raw["provenance"]) if raw.get("provenance") else None,
         )
 
 
+def camel(name: str) -> str:
+    """``started_at`` → ``startedAt``: the journal's one key convention (schema version 4)."""
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+_UPPER = re.compile(r"(?<!^)([A-Z])")
+
+
+def snake(name: str) -> str:
+    """``startedAt`` → ``started_at``; a snake_case key (versions 1-3) is left as it is."""
+    return _UPPER.sub(lambda m: "_" + m.group(1).lower(), name)
+
+
+def _record(obj: Any) -> dict[str, Any]:
+    """A record dataclass as a JSON object with camelCase keys (values as ``asdict``)."""
+    return {camel(k): v for k, v in asdict(obj).items()}
+
+
+def _fields(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's JSON object (camelCase or, before version 4, snake_case) as field names."""
+    return {snake(k): v for k, v in raw.items()}
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` without ``user:password@`` (a journal is shared; a link must not carry them)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    host, slash, path = rest.partition("/")
+    return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
+
+
 def _injection_dict(rec: InjectionRecord) -> dict[str, Any]:
-    out = asdict(rec)
-    out["details"] = dict(rec.details)
+    out = _record(rec)
+    out["targets"] = [_record(t) for t in rec.targets]
+    out["details"] = dict(rec.details)  # the driver's data: its keys are kept as they are
+    out["params"] = dict(rec.params)
     return out
 
 
-def _sli_record(s: Mapping[str, Any]) -> SliRecord:
+def _sli_record(raw: Mapping[str, Any]) -> SliRecord:
+    s = _fields(raw)
     return SliRecord(
         **{
             **s,
@@ -834,20 +968,29 @@ def _sli_record(s: Mapping[str, Any]) -> SliRecord:
     )
 
 
-def _phase_record(p: Mapping[str, Any]) -> PhaseRecord:
+def _phase_record(raw: Mapping[str, Any]) -> PhaseRecord:
+    p = _fields(raw)
     return PhaseRecord(**{**p, "phase": Phase(p["phase"])})
 
 
-def _injection_record(r: Mapping[str, Any]) -> InjectionRecord:
-    return InjectionRecord(**{**r, "targets": tuple(TargetRecord(**t) for t in r["targets"])})
+def _injection_record(raw: Mapping[str, Any]) -> InjectionRecord:
+    r = _fields(raw)
+    return InjectionRecord(
+        **{
+            **r,
+            "details": raw.get("details", {}),
+            "params": raw.get("params", {}),
+            "targets": tuple(TargetRecord(**_fields(t)) for t in r["targets"]),
+        }
+    )
 
 
 def _abort(raw: Mapping[str, Any]) -> Abort:
-    return Abort(**{**raw, "reason": AbortReason(raw["reason"])})
+    return Abort(**{**_fields(raw), "reason": AbortReason(raw["reason"])})
 
 
 def _failure(raw: Mapping[str, Any]) -> Failure:
-    return Failure(**{**raw, "stage": FailureStage(raw["stage"])})
+    return Failure(**{**_fields(raw), "stage": FailureStage(raw["stage"])})
 
 
 # -- events as JSON-ready dicts (the appended form's lines) ----------------------------------
@@ -867,11 +1010,14 @@ def event_to_dict(event: Event) -> dict[str, Any]:
                 "driver": event.driver,
                 "startedAt": event.started_at,
                 "schedule": dict(event.schedule),
-                "slis": [asdict(s) for s in event.slis],
+                "slis": [_record(s) for s in event.slis],
                 "guardrails": [dict(g) for g in event.guardrails],
-                "plan": [asdict(p) for p in event.plan],
+                "plan": [_record(p) for p in event.plan],
                 "dryRun": event.dry_run,
                 "metadata": dict(event.metadata),
+                "prometheusUrl": event.prometheus_url,
+                "expectedAlerts": [a.to_dict() for a in event.expected_alerts],
+                "provenance": event.provenance.to_dict() if event.provenance else None,
             }
         case PhaseBegan(phase, at, planned):
             return {"e": "begin", "phase": phase.value, "at": at, "planned": planned}
@@ -884,7 +1030,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
                 "note": note,
             }
         case PreflightChecked(checks):
-            return {"e": "preflight", "checks": [asdict(c) for c in checks]}
+            return {"e": "preflight", "checks": [_record(c) for c in checks]}
         case InjectionChanged(record):
             return {"e": "injection", "record": _injection_dict(record)}
         case Ticked(phase, due, sampled, samples, blind):
@@ -901,13 +1047,17 @@ def event_to_dict(event: Event) -> dict[str, Any]:
                 "blind": list(blind),
             }
         case GuardrailSeen(ev):
-            return {"e": "guardrail", **asdict(ev)}
+            return {"e": "guardrail", **_record(ev)}
         case Aborted(abort):
-            return {"e": "abort", **asdict(abort)}
+            return {"e": "abort", **_record(abort)}
         case Failed(failure):
-            return {"e": "failure", **asdict(failure)}
+            return {"e": "failure", **_record(failure)}
         case Judged(outcome, at):
             return {"e": "verdict", "at": at, "outcome": outcome.to_dict()}
+        case AlertsRead(readings):
+            return {"e": "alerts", "readings": [r.to_dict() for r in readings]}
+        case ProfileCaptured(record):
+            return {"e": "profile", **record.to_dict()}
     raise AssertionError(event)
 
 
@@ -916,7 +1066,7 @@ def event_from_dict(raw: Mapping[str, Any]) -> Event:
     try:
         match raw.get("e"):
             case "start":
-                if raw.get("version") != EVENT_LOG_VERSION:
+                if raw.get("version") not in READABLE_EVENT_LOG_VERSIONS:
                     raise ValueError(f"unsupported journal log version {raw.get('version')!r}")
                 return Started(
                     run_id=raw["runId"],
@@ -928,9 +1078,16 @@ def event_from_dict(raw: Mapping[str, Any]) -> Event:
                     schedule=raw["schedule"],
                     slis=tuple(_sli_record(s) for s in raw["slis"]),
                     guardrails=tuple(raw.get("guardrails", ())),
-                    plan=tuple(PlannedFaultRecord(**p) for p in raw.get("plan", ())),
+                    plan=tuple(PlannedFaultRecord(**_fields(p)) for p in raw.get("plan", ())),
                     dry_run=raw.get("dryRun", False),
                     metadata=raw.get("metadata", {}),
+                    prometheus_url=raw.get("prometheusUrl", ""),
+                    expected_alerts=tuple(
+                        ExpectedAlertRecord.from_dict(a) for a in raw.get("expectedAlerts", ())
+                    ),
+                    provenance=(
+                        Provenance.from_dict(raw["provenance"]) if raw.get("provenance") else None
+                    ),
                 )
             case "begin":
                 return PhaseBegan(Phase(raw["phase"]), raw["at"], raw.get("planned"))
@@ -939,7 +1096,7 @@ def event_from_dict(raw: Mapping[str, Any]) -> Event:
                     Phase(raw["phase"]), raw["at"], raw["completed"], raw.get("note", "")
                 )
             case "preflight":
-                return PreflightChecked(tuple(CheckRecord(**c) for c in raw["checks"]))
+                return PreflightChecked(tuple(CheckRecord(**_fields(c)) for c in raw["checks"]))
             case "injection":
                 return InjectionChanged(_injection_record(raw["record"]))
             case "tick":
@@ -959,13 +1116,21 @@ def event_from_dict(raw: Mapping[str, Any]) -> Event:
                     tuple(raw.get("blind", ())),
                 )
             case "guardrail":
-                return GuardrailSeen(GuardrailEvent(**{k: v for k, v in raw.items() if k != "e"}))
+                return GuardrailSeen(
+                    GuardrailEvent(**_fields({k: v for k, v in raw.items() if k != "e"}))
+                )
             case "abort":
                 return Aborted(_abort({k: v for k, v in raw.items() if k != "e"}))
             case "failure":
                 return Failed(_failure({k: v for k, v in raw.items() if k != "e"}))
             case "verdict":
                 return Judged(VerdictRecord.from_dict(raw["outcome"]), raw["at"])
+            case "alerts":
+                return AlertsRead(tuple(AlertReading.from_dict(r) for r in raw["readings"]))
+            case "profile":
+                return ProfileCaptured(
+                    ProfileRecord.from_dict({k: v for k, v in raw.items() if k != "e"})
+                )
     except (KeyError, TypeError, IndexError) as exc:
         raise ValueError(f"malformed {raw.get('e')!r} record: {exc!r}") from exc
     raise ValueError(f"unknown record type {raw.get('e')!r}")

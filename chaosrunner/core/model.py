@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from chaosrunner.core.errors import DriverError
+from chaosrunner.core.notify import WebhookConfig
+from chaosrunner.core.resilience import Severity
 from chaosrunner.core.units import Objective
 
 API_VERSION = "chaosrunner.io/v1alpha1"
@@ -46,6 +48,8 @@ class SliKind(StrEnum):
     QUANTILE = "quantile"
     BURN_RATE = "burnRate"
     GROWTH = "growth"
+    #: A named saturation preset (core/presets.py) compiled to PromQL at build time.
+    PRESET = "preset"
 
 
 class JudgeRule(StrEnum):
@@ -56,6 +60,8 @@ class JudgeRule(StrEnum):
     MIN = "min"
     FINAL = "final"
     SUSTAINED = "sustained"
+    #: OpenSLO Timeslices: a share of fixed wall-clock slices must be good (core/timeslices.py).
+    TIMESLICES = "timeslices"
 
 
 class NoDataPolicy(StrEnum):
@@ -82,6 +88,10 @@ class Judge:
     rule: JudgeRule
     min_ratio: float = 1.0
     sustain_seconds: float = 0.0
+    #: timeslices: the slice length (OpenSLO timeSliceWindow) and the share of good slices
+    #: required (timeSliceTarget).
+    slice_window: float = 0.0
+    slice_target: float = 1.0
 
     def describe(self) -> str:
         match self.rule:
@@ -89,6 +99,8 @@ class Judge:
                 return f"at least {self.min_ratio:.4g} of ticks"
             case JudgeRule.SUSTAINED:
                 return f"no breach sustained for {self.sustain_seconds:g}s"
+            case JudgeRule.TIMESLICES:
+                return f"at least {self.slice_target:.4g} of {self.slice_window:g}s slices"
             case _:
                 return self.rule.value
 
@@ -109,6 +121,14 @@ def tick_span(seconds: float, interval: float) -> float:
 
 
 @dataclass(frozen=True)
+class SloSpec:
+    """A declared SLO an SLI's error-budget burn is measured against: 0.999 over 30 days."""
+
+    target: float
+    window_seconds: float
+
+
+@dataclass(frozen=True)
 class Sli:
     name: str
     kind: SliKind
@@ -118,6 +138,23 @@ class Sli:
     no_data: NoDataPolicy
     description: str = ""
     unit: str = ""
+    severity: Severity = Severity.CRITICAL
+    slo: SloSpec | None = None
+    #: The saturation preset the query was compiled from ("" when written by hand).
+    preset: str = ""
+
+
+@dataclass(frozen=True)
+class ExpectedAlert:
+    """An alert that should fire during the run (``ALERTS{alertname="..."}`` in Prometheus).
+
+    ``within``: seconds after the first fault started by which it must fire (None: any time
+    before the run ends). ``required``: whether a miss changes the verdict.
+    """
+
+    name: str
+    within: float | None = None
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +198,17 @@ class HookPart:
 
 
 @dataclass(frozen=True)
+class PprofPart:
+    """Where a Go target's goroutine profiles are read: a URL locally (``.../debug/pprof``),
+    a pod port and path through the API server's pod proxy in a cluster."""
+
+    url: str | None = None
+    port: int | None = None
+    path: str = "/debug/pprof"
+    scheme: str = "http"
+
+
+@dataclass(frozen=True)
 class PodsPart:
     """Chaos Mesh: the pods that make up a target (or a network fault's peer).
 
@@ -194,10 +242,12 @@ class Binding:
     proxy: ProxyPart | None = None
     hook: HookPart | None = None
     pods: PodsPart | None = None
+    pprof: PprofPart | None = None
 
     @property
     def part_names(self) -> tuple[str, ...]:
-        """The names of the parts this binding has, as written in the file."""
+        """The names of the parts this binding has, as written in the file (``pprof`` aside: it is
+        read, never acted on, so it claims no resource)."""
         parts = (
             ("process", self.process),
             ("proxy", self.proxy),
@@ -300,6 +350,11 @@ class Experiment:
     schedule: Schedule
     blast_radius: BlastRadius
     secrets: frozenset[str] = frozenset()
+    alerts: tuple[ExpectedAlert, ...] = ()
+    #: The variables as resolved for this run, secret values masked (for the journal).
+    variables: tuple[tuple[str, str], ...] = ()
+    #: ``spec.notify.webhook``: where the run's notices go when --webhook is not given.
+    notify: WebhookConfig | None = None
 
     def binding(self, target: str) -> Binding:
         return self.targets[target].bindings[self.env.name]

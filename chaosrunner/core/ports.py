@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chaosrunner.core.journal import CheckRecord, Event, SampleStatus, TargetRecord
-from chaosrunner.core.model import DriverKind
+from chaosrunner.core.model import Binding, DriverKind
 from chaosrunner.core.plan import Plan, PlannedFault
 
 
@@ -55,6 +55,8 @@ class SliTick:
     holds: bool
     objective: str
     why: str = ""
+    #: The SLI's unit (``core/display.py``), so the view shows 62.9 % and 1.0 ms, not ratios.
+    unit: str = ""
 
 
 class MetricsSource(Protocol):
@@ -64,6 +66,23 @@ class MetricsSource(Protocol):
 
     def instant(self, query: str, at: float) -> Reading:
         """The query's single value at ``at`` (epoch seconds)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ProfileText:
+    """One instance's goroutine profile in pprof's ``debug=1`` text, and where it was read."""
+
+    #: Where it came from, without credentials (a URL, or namespace/pod:port).
+    source: str
+    text: str
+
+
+class ProfileFetcher(Protocol):
+    """Reads goroutine profiles from a target's ``pprof`` binding (a URL, or the pod proxy)."""
+
+    def goroutines(self, binding: Binding) -> Sequence[ProfileText]:
+        """Each instance's profile; raise a ChaosRunnerError saying why it could not be read."""
         ...
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chaosrunner.core.model import SliKind
+from chaosrunner.core.presets import compile_preset
 from chaosrunner.core.units import parse_duration, parse_percent
 
 SLI_FORMS = tuple(kind.value for kind in SliKind)
@@ -46,6 +47,8 @@ def compile_sli(kind: SliKind, spec: Mapping[str, Any]) -> str:
             window = form.get("window", "5m")
             parse_duration(window)
             return f"(deriv(({form['query']})[{window}:]) * 3600) / ({form['query']})"
+        case SliKind.PRESET:
+            return compile_preset(spec["preset"]).query
 
 
 def default_unit(kind: SliKind) -> str:

@@ -8,10 +8,12 @@ form, a fault naming a declared target, bindings allowed per driver) live in ``v
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from chaosrunner.core.faults import REGISTRY
 from chaosrunner.core.model import API_VERSION, KIND, DriverKind, JudgeRule
+from chaosrunner.core.notify import NOTIFY_SCHEMA
 from chaosrunner.core.units import DURATION_RE, MAX_LENGTH, OBJECTIVE_RE, PERCENT_RE
 
 SCHEMA_ID = "https://chaosrunner.io/schemas/experiment-v1alpha1.json"
@@ -128,30 +130,70 @@ _PODS = _object(
     },
     description="Chaos Mesh: the pods that make up the target.",
 )
+_PPROF = _object(
+    {
+        "url": _str(
+            "Local: the base URL of Go's pprof handlers, e.g. http://127.0.0.1:8080/debug/pprof."
+        ),
+        "port": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535,
+            "description": "Cluster: the pod port serving pprof (read through the pod proxy).",
+        },
+        "path": _str("Cluster: the pprof path on the pod; default /debug/pprof."),
+        "scheme": {"enum": ["http", "https"]},
+    },
+    description="Where goroutine profiles are captured (baseline end, blast window, recovery).",
+)
 _BINDING = _object(
-    {"process": _PROCESS, "proxy": _PROXY, "hook": _HOOK, "pods": _PODS},
+    {"process": _PROCESS, "proxy": _PROXY, "hook": _HOOK, "pods": _PODS, "pprof": _PPROF},
     description="How a logical target is found in one environment.",
 )
 
+_OBJECT_RULES = (JudgeRule.TICKS_RATIO, JudgeRule.SUSTAINED, JudgeRule.TIMESLICES)
 _JUDGE = {
     "description": "a rule name (every-tick, mean, max, min, final), or an object "
-    "such as {rule: ticks-ratio, min: 95%} or {rule: sustained, for: 30s}",
+    "such as {rule: ticks-ratio, min: 95%}, {rule: sustained, for: 30s} or "
+    "{rule: timeslices, window: 10s, target: 95%}",
     "oneOf": [
-        {
-            "enum": [
-                r.value for r in JudgeRule if r not in (JudgeRule.TICKS_RATIO, JudgeRule.SUSTAINED)
-            ]
-        },
+        {"enum": [r.value for r in JudgeRule if r not in _OBJECT_RULES]},
         _object(
             {
                 "rule": {"enum": [r.value for r in JudgeRule]},
                 "min": _percent("ticks-ratio: the share of ticks that must meet the objective."),
                 "for": _duration("sustained: how long a breach must last to count."),
+                "window": _duration("timeslices: the slice length (OpenSLO timeSliceWindow)."),
+                "target": _percent(
+                    "timeslices: the share of slices that must be good (timeSliceTarget)."
+                ),
             },
             ("rule",),
         ),
     ],
 }
+
+_PRESET = _object(
+    {
+        "name": {
+            "enum": ["go-goroutines", "go-rss-vs-limit", "open-connections"],
+            "description": "The saturation preset (see the README).",
+        },
+        "job": _str("The Prometheus job label of the Go service."),
+        "max": {
+            "type": ["number", "string"],
+            "description": "The limit: a count, or a percentage for go-rss-vs-limit.",
+        },
+        "limitBytes": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "go-rss-vs-limit: the memory limit in bytes (else the container's).",
+        },
+        "container": _str("go-rss-vs-limit: the container name; default the job."),
+    },
+    ("name", "job"),
+    description="A saturation preset compiled to PromQL, e.g. {name: go-goroutines, job: demo}.",
+)
 
 _SLI = _object(
     {
@@ -189,15 +231,28 @@ _SLI = _object(
             ("query",),
             description="Growth per hour as a fraction: deriv(x)*3600/x.",
         ),
-        "objective": _objective("What the SLI must meet."),
+        "preset": _PRESET,
+        "objective": _objective("What the SLI must meet; a preset's default is '<= max'."),
         "judge": _JUDGE,
+        "severity": {
+            "enum": ["critical", "warning"],
+            "description": "The hypothesis' weight in the resilience score; default critical.",
+        },
+        "slo": _object(
+            {
+                "target": _percent("The SLO target, e.g. 99.9% (below 100%)."),
+                "window": _duration("The SLO window, e.g. 30d or 28d."),
+            },
+            ("target", "window"),
+            description="The SLO this SLI's error-budget burn is measured against.",
+        ),
         "noData": {
             "enum": ["inconclusive", "fail"],
             "description": "What a tick with no data means; default inconclusive.",
         },
         "unit": {"enum": ["", "ratio", "seconds", "count", "per-hour"]},
     },
-    ("name", "objective"),
+    ("name",),
 )
 
 _GUARDRAIL = _object(
@@ -205,7 +260,8 @@ _GUARDRAIL = _object(
         "name": _name("The guardrail's name."),
         "description": _str("Why this limit exists."),
         "query": _str("PromQL evaluated at every tick."),
-        "abortIf": _objective("The breach condition, e.g. '> 0.5'."),
+        "preset": _PRESET,
+        "abortIf": _objective("The breach condition, e.g. '> 0.5'; a preset's default '> max'."),
         "onNoData": {
             "enum": ["ignore", "abort"],
             "description": (
@@ -216,7 +272,23 @@ _GUARDRAIL = _object(
             ),
         },
     },
-    ("name", "query", "abortIf"),
+    ("name",),
+)
+
+_ALERT = _object(
+    {
+        "name": _str(
+            "The alert's name (ALERTS{alertname=...}).",
+            pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$",
+            **{"x-expected": "a Prometheus alert name: letters, digits, '_' and ':'"},
+        ),
+        "within": _duration("How soon after the first fault started it must fire."),
+        "required": {
+            "type": "boolean",
+            "description": "A required alert that did not fire fails the run; default false.",
+        },
+    },
+    ("name",),
 )
 
 
@@ -325,9 +397,25 @@ def experiment_schema() -> dict[str, Any]:
                             "Logical targets, bound per environment.",
                         ),
                         "steadyState": _object(
-                            {"slis": {"type": "array", "items": _SLI, "minItems": 1}}, ("slis",)
+                            {
+                                "slis": {"type": "array", "items": _SLI, "minItems": 1},
+                                "contract": _str(
+                                    "An SLO contract (OpenSLO v1 or Sloth file, or a folder of "
+                                    "them) relative to this file: its SLOs are hypotheses too.",
+                                    minLength=1,
+                                ),
+                                "rateWindow": _duration(
+                                    "The window the contract's counters are read as rates "
+                                    "over (Sloth's {{.window}}); default 30s."
+                                ),
+                            }
                         ),
                         "guardrails": {"type": "array", "items": _GUARDRAIL},
+                        "alerts": {
+                            "type": "array",
+                            "items": _ALERT,
+                            "description": "Alerts expected to fire during the run.",
+                        },
                         "faults": {"type": "array", "items": _fault_schema(), "minItems": 1},
                         "faultOrder": {"enum": ["parallel", "serial"]},
                         "schedule": _object(
@@ -348,6 +436,7 @@ def experiment_schema() -> dict[str, Any]:
                                 ),
                             }
                         ),
+                        "notify": copy.deepcopy(NOTIFY_SCHEMA),
                     },
                     ("environments", "targets", "steadyState", "faults", "schedule"),
                 ),

@@ -34,6 +34,13 @@ def schema_problems(doc: Document) -> None:
             doc.problem(path, message, key=on_key)
 
 
+def problems_against(doc: Document, schema: Mapping[str, Any]) -> None:
+    """Like :func:`schema_problems`, against another schema (an SLO contract's), same wording."""
+    for error in jsonschema.Draft202012Validator(schema).iter_errors(doc.data):
+        for path, message, on_key in _describe(error):
+            doc.problem(path, message, key=on_key)
+
+
 def _describe(error: jsonschema.ValidationError) -> list[tuple[Path, str, bool]]:
     path: Path = tuple(error.absolute_path)
     schema = error.schema if isinstance(error.schema, Mapping) else {}

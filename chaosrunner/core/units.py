@@ -23,10 +23,10 @@ from enum import StrEnum
 
 MAX_LENGTH = 32
 END = r"$(?!\n)"
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
-DURATION_RE = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+" + END
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")
+DURATION_RE = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h|d))+" + END
 PERCENT_RE = r"^[0-9]+(\.[0-9]+)?%" + END
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 OBJECTIVE_RE = (
     r"^ *(<=|>=|==|!=|<|>) *(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?) *(?:(%|ms|s|m|h) *)?" + END
 )
@@ -36,7 +36,7 @@ _OBJECTIVE = re.compile(OBJECTIVE_RE)
 def parse_duration(text: str) -> float:
     """Seconds in a Go-style duration; raises ValueError with what was expected."""
     if not re.match(DURATION_RE, text):
-        raise ValueError(f"{text!r} is not a duration; expected e.g. 500ms, 30s, 1m30s, 2h")
+        raise ValueError(f"{text!r} is not a duration; expected e.g. 500ms, 30s, 1m30s, 2h, 30d")
     return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 
 from chaosrunner.core.build import build
 from chaosrunner.core.checks import Checks, get
+from chaosrunner.core.contracts.experiment import ContractFiles, read_contract_of, with_contract
 from chaosrunner.core.errors import ExperimentError, Problem
 from chaosrunner.core.model import Experiment
 from chaosrunner.core.schema_errors import schema_problems
@@ -34,10 +35,19 @@ def check(
     env: str | None = None,
     cli_vars: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
+    contract_files: ContractFiles | None = None,
 ) -> list[Problem]:
     """Every problem in ``text``; with ``env`` only those that matter for that environment."""
     try:
-        load(text, file, env=env, cli_vars=cli_vars, environ=environ, all_envs=env is None)
+        load(
+            text,
+            file,
+            env=env,
+            cli_vars=cli_vars,
+            environ=environ,
+            all_envs=env is None,
+            contract_files=contract_files,
+        )
     except ExperimentError as exc:
         return exc.problems
     return []
@@ -51,8 +61,12 @@ def load(
     cli_vars: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
     all_envs: bool = False,
+    contract_files: ContractFiles | None = None,
 ) -> Experiment:
-    """The experiment resolved for ``env`` (or the file's default); raises ExperimentError."""
+    """The experiment resolved for ``env`` (or the file's default); raises ExperimentError.
+
+    ``contract_files`` reads the SLO contract ``steadyState.contract`` names (the core does no
+    I/O); without it a file that names a contract is a problem."""
     doc = load_document(text, file, cli_vars=cli_vars, environ=environ)
     if doc.data is None:
         raise ExperimentError(doc.problems)
@@ -66,7 +80,10 @@ def load(
             doc.problems.append(problem)
     for env_name in checked:
         checks.check_env(env_name)
+    contract = read_contract_of(doc, contract_files)
     experiment = build(doc, chosen) if chosen and not doc.problems else None
+    if experiment is not None and contract is not None:
+        experiment = with_contract(doc, experiment, contract)
     if doc.problems or experiment is None:
         raise ExperimentError(_masked(_unique(doc.problems), doc))
     return experiment

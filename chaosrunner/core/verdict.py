@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from chaosrunner.core.alerts import alert_results
+from chaosrunner.core.display import format_objective, format_value
 from chaosrunner.core.freshness import stale_note
 from chaosrunner.core.hypothesis import (
     Outcome,
@@ -26,6 +28,7 @@ from chaosrunner.core.hypothesis import (
     judge_phase,
     judge_recovery,
     ticks_span,
+    timeslices_of,
 )
 from chaosrunner.core.journal import (
     AbortReason,
@@ -35,9 +38,10 @@ from chaosrunner.core.journal import (
     SliVerdictRecord,
     VerdictRecord,
 )
-from chaosrunner.core.model import Phase
-from chaosrunner.core.score import score_of
-from chaosrunner.core.units import format_duration
+from chaosrunner.core.model import JudgeRule, Phase
+from chaosrunner.core.resilience import ResilienceScore, ScoreInput, Severity, resilience_score
+from chaosrunner.core.timing import DetectionStatus
+from chaosrunner.core.units import Objective, format_duration, parse_objective
 
 #: Ticks sit on the millisecond grid the journal keeps times to.
 _GRID_SLACK = 1e-3
@@ -57,12 +61,16 @@ class Verdict(StrEnum):
         return EXIT_CODES[self]
 
 
+#: ERROR's exit code, and every command's when it fails without a verdict (bad input, a crash,
+#: something ``cleanup`` could not remove): the one place it is defined.
+EXIT_ERROR = 4
+
 EXIT_CODES = {
     Verdict.PASSED: 0,
     Verdict.FAILED: 1,
     Verdict.ABORTED: 2,
     Verdict.INCONCLUSIVE: 3,
-    Verdict.ERROR: 4,
+    Verdict.ERROR: EXIT_ERROR,
     Verdict.DRY_RUN: 0,
 }
 
@@ -74,13 +82,21 @@ class SliAssessment:
     baseline: PhaseResult
     observe: PhaseResult
     recovery: RecoveryResult
+    #: The SLI's unit, for display (``core/display.py``).
+    unit: str = ""
 
     @property
     def blast_gap(self) -> str:
         if self.observe.outcome is not Outcome.VIOLATED:
             return ""
-        worst = f", worst {self.observe.worst:.4g}" if self.observe.worst is not None else ""
-        return f"{self.observe.bad}/{self.observe.ticks} ticks missed {self.objective}{worst}"
+        try:
+            objective: Objective | None = parse_objective(self.objective)
+        except ValueError:
+            objective = None
+        shown = self.objective if objective is None else format_objective(objective, self.unit)
+        worst = self.observe.worst
+        worst_text = "" if worst is None else f", worst {format_value(worst, self.unit, objective)}"
+        return f"{self.observe.bad}/{self.observe.ticks} ticks missed {shown}{worst_text}"
 
     @property
     def gap(self) -> str:
@@ -98,6 +114,8 @@ class Decision:
     slis: tuple[SliAssessment, ...]
     score: float | None
     faults_left: tuple[str, ...]
+    #: The score's breakdown per hypothesis (None when nothing was injected).
+    resilience: ResilienceScore | None = None
 
     def record(self) -> VerdictRecord:
         """The decision as the journal keeps it."""
@@ -140,6 +158,7 @@ def assess(journal: Journal) -> tuple[SliAssessment, ...]:
                 judge_phase(rec, series, Phase.BASELINE),
                 judge_phase(rec, series, Phase.OBSERVE),
                 judge_recovery(rec, series, started, limit),
+                rec.unit,
             )
         )
     return tuple(out)
@@ -157,8 +176,29 @@ def decide(journal: Journal) -> Decision:
     if left and verdict is Verdict.PASSED:
         verdict = Verdict.INCONCLUSIVE
     injected = any(r.created_at is not None for r in journal.injections)
-    score = score_of(slis) if injected else None
-    return Decision(verdict, reasons + left_reasons, slis, score, left)
+    resilience = score_of(journal, verdict is Verdict.PASSED) if injected else None
+    score = resilience.score if resilience else None
+    return Decision(verdict, reasons + left_reasons, slis, score, left, resilience)
+
+
+def score_of(journal: Journal, passed: bool) -> ResilienceScore:
+    """The resilience score (``core/resilience.py``) over the blast window's timeslices: each
+    SLI's own slices under ``timeslices``, else one slice per probe interval (each tick)."""
+    interval = journal.schedule.get("probeInterval", 0.0)
+    inputs = []
+    for rec in journal.slis:
+        timeslices = rec.rule is JudgeRule.TIMESLICES and rec.slice_window > 0
+        window = rec.slice_window if timeslices else interval
+        series = journal.series.get(rec.name)
+        target = rec.slice_target if timeslices else 1.0
+        slices = (
+            timeslices_of(rec, series, Phase.OBSERVE, window, target)
+            if series is not None and window > 0 and series.span(Phase.OBSERVE)
+            else None
+        )
+        severity = Severity.WARNING if rec.severity == Severity.WARNING else Severity.CRITICAL
+        inputs.append(ScoreInput(rec.name, severity, slices))
+    return resilience_score(inputs, passed=passed)
 
 
 def _verdict(journal: Journal, slis: tuple[SliAssessment, ...]) -> tuple[Verdict, tuple[str, ...]]:
@@ -209,6 +249,17 @@ def _verdict(journal: Journal, slis: tuple[SliAssessment, ...]) -> tuple[Verdict
         if a.recovery.outcome is Outcome.VIOLATED:
             limit = format_duration(journal.schedule["recovery"])
             failed.append(f"SLI {a.name!r} did not recover within {limit} ({a.objective})")
+    alerts = alert_results(journal)
+    for r in alerts:
+        d = r.detection
+        if r.expected.required and d.status is DetectionStatus.NOT_FIRED:
+            failed.append(f"required alert {d.alertname!r} never fired during the run")
+        if r.expected.required and d.status is DetectionStatus.LATE and d.seconds is not None:
+            limit = format_duration(r.expected.within or 0.0)
+            failed.append(
+                f"required alert {d.alertname!r} fired {format_duration(round(d.seconds, 3))} "
+                f"after the fault started, later than {limit}"
+            )
     if failed:
         return Verdict.FAILED, tuple(failed)
 
@@ -252,6 +303,18 @@ def _verdict(journal: Journal, slis: tuple[SliAssessment, ...]) -> tuple[Verdict
                     f"SLI {a.name!r} held in the {label} on partial evidence: "
                     f"{result.missed} of {result.ticks} due tick(s) were not sampled in time"
                 )
+    for r in alerts:
+        d = r.detection
+        if r.expected.required and d.status is DetectionStatus.NO_DATA:
+            missing.append(
+                f"required alert {d.alertname!r}: no evidence whether it fired "
+                f"({r.unknown} unknown reading(s) of ALERTS)"
+            )
+        if r.expected.required and d.status is DetectionStatus.FIRING_BEFORE_FAULT:
+            missing.append(
+                f"required alert {d.alertname!r} was already firing before the fault, so it "
+                "cannot show that the fault was detected"
+            )
     missing.extend(_faults_not_observed(journal))
     if missing:
         return Verdict.INCONCLUSIVE, tuple(missing)

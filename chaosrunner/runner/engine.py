@@ -27,10 +27,12 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import structlog
 
 from chaosrunner.core.errors import ChaosRunnerError, RunInterrupted
+from chaosrunner.core.evidence import AlertReading, AlertState, CaptureLabel, Provenance
 from chaosrunner.core.hypothesis import Outcome, judge_phase, tick_holds
 from chaosrunner.core.journal import (
     AbortReason,
@@ -52,12 +54,14 @@ from chaosrunner.core.ports import (
     Handle,
     JournalSink,
     MetricsSource,
+    ProfileFetcher,
     Progress,
     Reading,
     RunInfo,
     SliTick,
 )
 from chaosrunner.core.verdict import Decision, decide
+from chaosrunner.runner.captures import Capturer
 from chaosrunner.runner.probes import Prober, Query, query_deadline
 from chaosrunner.runner.stop import StopFlag
 
@@ -98,6 +102,9 @@ class Runner:
         dry_run: bool = False,
         confirm_timeout: float = CONFIRM_TIMEOUT,
         query_timeout: float | None = None,
+        profiles: ProfileFetcher | None = None,
+        output_dir: Path | None = None,
+        provenance: Provenance | None = None,
     ) -> None:
         self.experiment = experiment
         self.plan: Plan = make_plan(experiment)
@@ -114,12 +121,16 @@ class Runner:
         queries = [Query(s.name, s.query) for s in experiment.slis] + [
             Query(g.name, g.query, guardrail=True) for g in experiment.guardrails
         ]
+        # Expected alerts are read on every tick with the SLIs (see core/evidence.py).
+        self._alerts = {_ALERT_KEY + a.name: a.name for a in experiment.alerts}
+        queries += [Query(key, alert_query(name)) for key, name in self._alerts.items()]
         self._queries = tuple(queries)
         self._guardrails = {g.name: g for g in experiment.guardrails}
         self.prober = Prober(
             metrics, query_deadline(interval, query_timeout), workers=len(queries) * 2
         )
         now = clock.now()
+        self.capturer = Capturer(experiment, profiles, output_dir, clock.now)
         self.info = RunInfo(run_id, experiment.metadata.name, now)
         self.journal = Journal.start(
             experiment,
@@ -138,6 +149,7 @@ class Runner:
                 )
                 for pf in self.plan.faults
             ],
+            provenance=provenance,
         )
         self.handles: dict[str, Handle] = {}
         self._blind: dict[str, str] = {}  # guardrails that cannot see now, and why
@@ -183,16 +195,22 @@ class Runner:
         self._checkpoint()
         if self.dry_run:
             return
-        if not self._baseline() or not self._inject_first() or not self._observe():
+        if not self._baseline() or not self._inject_first():
+            return
+        observed = self._observe()
+        self._capture(CaptureLabel.BLAST)  # faults still active, before rollback
+        if not observed:
             return
         with self.stop.shielded():
             self._rollback()  # the faults go before recovery is measured
         self._checkpoint()
         if self.journal.failure is None:  # e.g. a removal that crashed: nothing to recover from
             self._recovery()
+            self._capture(CaptureLabel.RECOVERY)
 
     def _baseline(self) -> bool:
         self._sample(Phase.BASELINE, self.experiment.schedule.baseline)
+        self._capture(CaptureLabel.BASELINE)
         steady = [
             judge_phase(rec, self.journal.series[rec.name], Phase.BASELINE).outcome
             for rec in self.journal.slis
@@ -232,6 +250,16 @@ class Runner:
 
     def _end_fault(self, pf: PlannedFault) -> str:
         return self._remove(pf) if pf.fault.name in self.handles else ""
+
+    def _capture(self, label: CaptureLabel) -> None:
+        """Goroutine profiles of every target with a pprof binding, each recorded."""
+        for rec in self.capturer.capture(label):
+            self.journal.profile_captured(rec)
+            if rec.error:
+                self._event(
+                    f"goroutine profile of {rec.target} ({label.value}) not captured: {rec.error}"
+                )
+        self._commit()
 
     def _recovery(self) -> None:
         """Sampled until every SLI is back within its objective, or the recovery limit."""
@@ -306,7 +334,11 @@ class Runner:
         readings: dict[str, Reading] = {}
         blind: list[str] = []
         breaches: list[str] = []
+        alerts: list[AlertReading] = []
         for query, reading in self.prober.ask(self._queries, due, lambda: bool(breaches)):
+            if query.key in self._alerts:
+                alerts.append(alert_reading(self._alerts[query.key], due, reading))
+                continue
             if not query.guardrail:
                 readings[query.key] = reading
                 continue
@@ -331,8 +363,10 @@ class Runner:
                 fresh and tick_holds(rec, got.value),
                 rec.objective,
                 got.error,
+                rec.unit,
             )
         self.journal.tick(phase, due, sampled, samples, blind)
+        self.journal.alerts_read(alerts)
         self._commit()
         if self._behind:
             self._behind = False
@@ -350,6 +384,9 @@ class Runner:
             due,
             None,
             [TickSample(rec.name, None, SampleStatus.MISSED, why) for rec in self.journal.slis],
+        )
+        self.journal.alerts_read(
+            [AlertReading(name, due, AlertState.UNKNOWN, why) for name in self._alerts.values()]
         )
         self._commit()
         if not self._behind:
@@ -470,6 +507,7 @@ class Runner:
                 planned_start=pf.start,
                 planned_end=pf.end,
                 expires_at=now + pf.expiry,
+                params=dict(pf.fault.params),
             )
         )
         self._commit()  # the intent is on disk before the driver is asked
@@ -488,6 +526,7 @@ class Runner:
             pf.fault.name,
             confirmed_at=conf.confirmed_at,
             targets=conf.targets,
+            confirmation=conf.detail if conf.confirmed_at else "",
             error="" if conf.confirmed_at else (conf.detail or "not confirmed active"),
         )
         self._commit()
@@ -631,6 +670,25 @@ class Runner:
 
     def _event(self, message: str) -> None:
         self.progress.event(message)
+
+
+_ALERT_KEY = "alert:"  # SLI and guardrail names are DNS labels: no ':' in them
+
+
+def alert_query(name: str) -> str:
+    """How an expected alert is read: the number of its firing series (no data: not firing)."""
+    return f'count(ALERTS{{alertname="{name}",alertstate="firing"}})'
+
+
+def alert_reading(name: str, at: float, reading: Reading) -> AlertReading:
+    """Firing when a series fires; not firing when Prometheus answered with none; unknown when
+    the query failed or its data was stale (no evidence either way)."""
+    if reading.status is SampleStatus.OK and reading.value is not None:
+        state = AlertState.FIRING if reading.value > 0 else AlertState.NOT_FIRING
+        return AlertReading(name, at, state)
+    if reading.status is SampleStatus.NO_DATA:
+        return AlertReading(name, at, AlertState.NOT_FIRING)
+    return AlertReading(name, at, AlertState.UNKNOWN, reading.error or reading.status.name.lower())
 
 
 def _grid(start: float) -> float:

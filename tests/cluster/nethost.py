@@ -1,7 +1,8 @@
 """Pods the API server can really proxy to: each one is a demo-service in a test netns.
 
 kube-apiserver refuses to proxy to a loopback pod IP, and kwok's pod IPs (198.18.0.0/16) are
-only written into pod status: nothing serves them and nothing may dial them (GUIDE §5). So
+only written into pod status: nothing serves them, and this machine's network rule forbids
+dialling any address that is neither loopback nor a test host the test itself created. So
 ``leak_pods`` builds, per pod, a test host the test owns:
 
 1. a network namespace ``crtest-<pid>-<n>`` and a veth pair: host side ``cr<pid>h<n>`` with

@@ -30,8 +30,6 @@ from tests.cluster.chaos_controller import FakeChaosController  # noqa: E402
 from tests.cluster.flaky_api import FlakyApi, Rule, flaky_front  # noqa: E402
 from tests.unit.chaosmesh.builders import experiment  # noqa: E402
 
-pytestmark = pytest.mark.cluster
-
 CHAOS = "/apis/chaos-mesh.org/v1alpha1/namespaces/"
 
 

@@ -38,8 +38,6 @@ from tests.cluster.chaos_controller import (  # noqa: E402
 )
 from tests.unit.chaosmesh.builders import RUN_ID, planned  # noqa: E402
 
-pytestmark = pytest.mark.cluster
-
 TIMEOUT = 15
 
 

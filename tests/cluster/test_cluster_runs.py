@@ -30,8 +30,6 @@ from tests.cluster.chaos_controller import FakeChaosController  # noqa: E402
 from tests.cluster.identities import service_account_kubeconfig  # noqa: E402
 from tests.integration.runs import Run, start  # noqa: E402
 
-pytestmark = pytest.mark.cluster
-
 HERE = Path(__file__).resolve().parent / "experiments"
 LOSS = str(HERE / "cluster-loss.yaml")
 PODS = {"redis-0": {"app": "redis"}, "redis-1": {"app": "redis"}}
@@ -89,7 +87,7 @@ def test_a_clean_cluster_run_passes_and_leaves_nothing(
     inj = journal["injections"][0]
     assert inj["driver"] == "chaos-mesh"
     assert sorted(t["id"] for t in inj["targets"]) == [f"{ns}/redis-0", f"{ns}/redis-1"]
-    assert inj["confirmed_at"] and inj["removal_confirmed"]
+    assert inj["confirmedAt"] and inj["removalConfirmed"]
     checks = {c["name"]: c["ok"] for c in journal["preflight"]}
     assert checks["Chaos Mesh CRDs installed"] and checks["no other run holds the namespaces"]
     assert left_in(core, ns) == []
@@ -104,9 +102,9 @@ def test_injection_never_confirmed_is_inconclusive_and_removed(
     assert code == 3, out
     assert journal["outcome"]["verdict"] == "INCONCLUSIVE"
     inj = journal["injections"][0]
-    assert inj["confirmed_at"] is None
+    assert inj["confirmedAt"] is None
     assert "AllInjected=False" in inj["error"]
-    assert inj["removal_confirmed"]
+    assert inj["removalConfirmed"]
     assert left_in(core, ns) == []
 
 
@@ -118,7 +116,7 @@ def test_a_stuck_finalizer_is_forced_and_the_journal_says_so(
     code, journal, out = finish(r)
     assert code == 0, out
     inj = journal["injections"][0]
-    assert inj["removal_confirmed"]
+    assert inj["removalConfirmed"]
     assert "cleanFinalizer=forced" in inj["details"]["removal"]
     assert left_in(core, ns) == []
 
@@ -128,7 +126,7 @@ def test_sigkill_mid_run_then_cleanup_leaves_nothing(
     core: client.CoreV1Api, tmp_path: Path,
 ) -> None:  # fmt: skip
     r = start_run(LOSS, tmp_path, prom_lab_fresh, ns, "--var", "blast=60s")
-    journal = r.wait_for_journal(lambda j: j["injections"] and j["injections"][0]["confirmed_at"])
+    journal = r.wait_for_journal(lambda j: j["injections"] and j["injections"][0]["confirmedAt"])
     run_id = journal["runId"]
     r.proc.send_signal(signal.SIGKILL)
     r.wait(10)

@@ -35,8 +35,6 @@ from tests.unit.chaosmesh.test_examples import FAULTS as EXAMPLES  # noqa: E402
 from tests.unit.chaosmesh.test_examples import _load  # noqa: E402
 from tests.unit.chaosmesh.test_render_kinds import CASES  # noqa: E402
 
-pytestmark = pytest.mark.cluster
-
 
 def _first_of_each_kind() -> dict[str, dict[str, Any]]:
     """The first render case of each kind without a network peer (those are elsewhere)."""

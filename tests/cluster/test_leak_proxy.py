@@ -26,8 +26,6 @@ from chaosrunner.core.ports import RunInfo  # noqa: E402
 from tests.cluster.nethost import LeakPod, direct_hook, leak_pods, proxy_hook  # noqa: E402
 from tests.unit.chaosmesh.builders import experiment  # noqa: E402
 
-pytestmark = pytest.mark.cluster
-
 HOOK = {"port": 8080, "path": "/debug/chaos/goroutine-leak"}
 
 

@@ -54,8 +54,6 @@ from tests.cluster.identities import (  # noqa: E402
     service_account_kubeconfig,
 )
 
-pytestmark = pytest.mark.cluster
-
 MANIFESTS = ROOT / "manifests"
 RUN = uuid.uuid4().hex[:8]
 STRICT = [("fieldValidation", "Strict")]

@@ -25,8 +25,6 @@ from chaosrunner.adapters.kube.api import Connection, Kube, connect  # noqa: E40
 from chaosrunner.core.errors import ApiError  # noqa: E402
 from tests.cluster.test_cluster_runs import HERE, PODS, finish, left_in, start_run  # noqa: E402
 
-pytestmark = pytest.mark.cluster
-
 DNS = str(HERE / "cluster-dns.yaml")
 CRDS = ROOT.parent / "shared" / "chaos-mesh" / "crds"
 

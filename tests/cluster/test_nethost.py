@@ -32,8 +32,6 @@ from kubernetes.client.exceptions import ApiException  # noqa: E402
 from tests.cluster import nethost  # noqa: E402
 from tests.cluster.nethost import LeakPod, direct_hook, leak_pods, proxy_hook  # noqa: E402
 
-pytestmark = pytest.mark.cluster
-
 LABELS = {"app": "demo"}
 STATUS_KEYS = {"active", "held", "rate", "max", "runId", "startedAt", "expiresAt", "lastRelease"}
 

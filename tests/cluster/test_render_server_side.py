@@ -31,8 +31,6 @@ from tests.unit.chaosmesh.builders import RUN_ID, planned  # noqa: E402
 from tests.unit.chaosmesh.test_examples import FAULTS as EXAMPLES  # noqa: E402
 from tests.unit.chaosmesh.test_render_kinds import CASES  # noqa: E402
 
-pytestmark = pytest.mark.cluster
-
 NAMESPACE = "chaosrunner-render"
 PODS = {"namespace": NAMESPACE, "labelSelector": {"app": "redis"}, "mode": "all"}
 

@@ -3,7 +3,7 @@
 The lab listens on free ports picked at random, never the defaults, so a user's own lab (left
 up by `make demo`) and these tests never meet. The experiments find the lab's addresses by
 themselves: a run layers the running lab's ``LAB_*`` variables over the files' defaults (see
-``chaosrunner.adapters.lab.variables``). Every test under tests/e2e gets the ``e2e`` marker.
+``chaosrunner.lab.variables``).
 """
 
 from __future__ import annotations
@@ -15,17 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from chaosrunner.adapters import lab
+from chaosrunner import lab
 from chaosrunner.core.errors import LabError
 from tests.e2e.lab_ports import free_ports
-
-E2E_DIR = Path(__file__).resolve().parent
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if E2E_DIR in Path(item.path).resolve().parents:
-            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +76,7 @@ def wait_quiet(ports: lab.LabPorts, timeout: float = 120) -> None:
     A game day's baseline must be steady; without this, the tail of one test (a released leak,
     the 503s of a redis-timeout run) is still inside the next test's rate windows.
     """
-    from chaosrunner.adapters.lab.health import prom_value
+    from chaosrunner.lab.health import prom_value
 
     deadline = time.time() + timeout
     pending = list(QUIET)

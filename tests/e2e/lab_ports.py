@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import socket
 
-from chaosrunner.adapters import lab
+from chaosrunner import lab
 
 
 def _port_free(port: int) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from chaosrunner.adapters import lab
+from chaosrunner import lab
 from chaosrunner.adapters.local.httpjson import call
 from tests.integration.runs import Run, start, watchdogs
 
@@ -50,7 +50,7 @@ def start_kill_me(tmp: Path, state: Path) -> tuple[Run, dict[str, Any]]:
     """A run of kill-me.yaml with both its faults (a toxic, a leak) confirmed active."""
     r = start(str(ROOT / "tests/e2e/experiments/kill-me.yaml"), tmp, state_dir=state)
     journal = r.wait_for_journal(
-        lambda j: len(j["injections"]) == 2 and all(i["confirmed_at"] for i in j["injections"]),
+        lambda j: len(j["injections"]) == 2 and all(i["confirmedAt"] for i in j["injections"]),
         timeout=60,
     )
     return r, journal
@@ -152,7 +152,7 @@ def test_cpu_stress_passes_against_the_default_demo(
     assert journal["outcome"]["verdict"] == "PASSED"
     assert sli(journal, "availability")["observe"] == "held"
     assert sli(journal, "p95-latency")["observe"] == "held"
-    assert journal["injections"][0]["confirmed_at"]
+    assert journal["injections"][0]["confirmedAt"]
     assert_no_fault_left(lab_state)
 
 
@@ -201,7 +201,7 @@ def test_redis_partition_piles_up_goroutines_without_a_timeout(
     code, journal, out = run_exp(ROOT / "experiments/redis-partition.yaml", tmp_path, *SHORT)
     assert code == 1, out
     observe = next(p for p in journal["phases"] if p["phase"] == "observe")
-    blast = observe["ended_at"] - observe["started_at"]
+    blast = observe["endedAt"] - observe["startedAt"]
     baseline = phase_values(journal, "goroutines", "baseline")
     during = phase_values(journal, "goroutines", "observe")
     after = phase_values(journal, "goroutines", "recovery")
@@ -233,7 +233,7 @@ def test_guardrail_aborts_the_run(lab_up: lab.LabStatus, lab_state: Path, tmp_pa
     assert journal["outcome"]["verdict"] == "ABORTED"
     assert journal["abort"]["reason"] == "guardrail"
     observe = next(p for p in journal["phases"] if p["phase"] == "observe")
-    assert observe["ended_at"] - observe["started_at"] < 30
+    assert observe["endedAt"] - observe["startedAt"] < 30
     assert_no_fault_left(lab_state)
 
 
@@ -245,7 +245,7 @@ def test_sigkill_mid_blast_leaves_no_toxic_and_no_leak(
     ports = lab_up.ports
     assert [t["name"] for t in call("GET", f"{ports.toxiproxy_url}/proxies/redis/toxics")[1]]
     assert call("GET", f"{ports.demo_url}/debug/chaos/goroutine-leak/")[1]["held"] > 0
-    expiry = max(i["expires_at"] for i in journal["injections"])
+    expiry = max(i["expiresAt"] for i in journal["injections"])
     r.proc.kill()
     r.wait(10)
     assert_no_fault_left(lab_state)

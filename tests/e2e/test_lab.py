@@ -17,12 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from chaosrunner.adapters import lab
+from chaosrunner import lab
 from chaosrunner.adapters.local import procs
 from chaosrunner.core.errors import LabError
 from tests.e2e.lab_ports import free_ports
-
-pytestmark = pytest.mark.e2e
 
 
 def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from chaosrunner.adapters import lab
+from chaosrunner import lab
 from tests.integration.runs import process_state, start
 
 EXPERIMENT = Path(__file__).resolve().parent / "experiments" / "frozen-demo.yaml"
@@ -44,7 +44,7 @@ def test_a_frozen_demo_is_not_passed_and_says_its_evidence_was_stale(
 
     # The fault really ran (so the verdict is about evidence, not about a fault that never ran).
     (inj,) = journal["injections"]
-    assert inj["confirmed_at"] and inj["removal_confirmed"], inj
+    assert inj["confirmedAt"] and inj["removalConfirmed"], inj
     pid = int(inj["targets"][0]["id"].split(":")[1])
     deadline = time.time() + 5
     while process_state(pid) == "T" and time.time() < deadline:

@@ -7,8 +7,6 @@ Fixtures:
 
 Helpers live in fixtures/promlab.py, registered here as module ``promlab``:
   from promlab import PromLab, ensure_running, prom_query, prom_value, paused, ...
-
-Every test under tests/integration gets the ``integration`` marker.
 """
 
 from __future__ import annotations
@@ -40,18 +38,6 @@ def _load_promlab():  # type: ignore[no-untyped-def]
 promlab = _load_promlab()
 PromLab = promlab.PromLab
 ensure_running = promlab.ensure_running
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "integration: talks to real Prometheus / processes on loopback"
-    )
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if INTEGRATION_DIR in Path(item.path).resolve().parents:
-            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

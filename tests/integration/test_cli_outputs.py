@@ -13,13 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from promlab import PromLab
 
 from tests.integration.runs import EXPERIMENTS
 from tests.integration.test_runs import assert_fault_gone, vars_for
-
-pytestmark = pytest.mark.integration
 
 
 def _cli(tmp: Path, *args: str, stdout: int) -> subprocess.CompletedProcess[str]:
@@ -58,7 +55,7 @@ def test_a_run_into_a_closed_pipe_still_rolls_back_and_exits_with_its_verdict(
         assert noise not in proc.stderr
     journal = json.loads((out / "journal.json").read_text())
     assert journal["outcome"]["verdict"] == "PASSED"
-    assert journal["injections"][0]["removal_confirmed"]
+    assert journal["injections"][0]["removalConfirmed"]
     assert_fault_gone(lab, tmp_path, lab.decoy_pid)
 
 

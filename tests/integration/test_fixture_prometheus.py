@@ -26,8 +26,6 @@ from promlab import (
     wait_until_healthy,
 )
 
-pytestmark = pytest.mark.integration
-
 
 def measure(record_property: pytest.RecordProperty, name: str, seconds: float) -> None:
     record_property(name, round(seconds, 2))

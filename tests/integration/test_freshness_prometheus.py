@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 import yaml
 from promlab import PromLab, paused, prom_query, prom_value
 
@@ -17,8 +16,6 @@ from chaosrunner.core.freshness import freshness_check
 from chaosrunner.core.journal import SampleStatus
 from chaosrunner.core.model import PrometheusConfig, SliKind
 from chaosrunner.core.promql import compile_sli
-
-pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A 10 s rate window: Prometheus keeps answering it for seconds after the exporter froze.

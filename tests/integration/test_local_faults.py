@@ -24,11 +24,11 @@ import pytest
 from chaosrunner.adapters.local import driver as local
 from chaosrunner.adapters.local.httpjson import call
 from chaosrunner.core.errors import InjectionError
+from chaosrunner.core.leftovers import Leftover, Outcome, Place
 from chaosrunner.core.plan import make_plan
 from chaosrunner.core.ports import RunInfo
 from tests.support import experiment
 
-pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 TOXIPROXY = ROOT / ".cache" / "bin" / "toxiproxy-server"
 
@@ -223,7 +223,7 @@ def test_cleanup_ends_a_fault_whose_watchdog_died_too(
     assert toxics(api) == ["cr-it-5-f-upstream"]
     record = json.loads(Path(str(handle.details["record"])).read_text())
     assert record["runId"] == "it-5" and record["undo"]
-    assert local.cleanup("it-5", tmp_path) == ["it-5/f: ended"]
+    assert local.cleanup("it-5", tmp_path) == [Leftover(Place.LOCAL, "it-5/f", Outcome.ENDED)]
     assert toxics(api) == []
     assert local.cleanup("it-5", tmp_path) == []
 

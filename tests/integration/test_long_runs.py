@@ -24,8 +24,6 @@ from chaosrunner.runner.probes import Prober, Query
 from tests.integration.runs import start
 from tests.integration.test_runs import assert_fault_gone, vars_for
 
-pytestmark = pytest.mark.integration
-
 
 def test_sigkill_mid_blast_leaves_a_journal_that_report_turns_into_error_outputs(
     prom_lab_fresh: PromLab, tmp_path: Path
@@ -37,7 +35,7 @@ def test_sigkill_mid_blast_leaves_a_journal_that_report_turns_into_error_outputs
     r.wait_for_journal(
         lambda j: (
             j["injections"]
-            and j["injections"][0]["confirmed_at"]
+            and j["injections"][0]["confirmedAt"]
             and "o" in j["series"]["availability"]["phase"]
         )
     )
@@ -57,7 +55,7 @@ def test_sigkill_mid_blast_leaves_a_journal_that_report_turns_into_error_outputs
     assert journal["outcome"]["verdict"] == "ERROR"
     assert "no end record" in journal["failure"]["message"]
     inj = journal["injections"][0]
-    assert inj["fault"] == "pause-victim" and inj["confirmed_at"]
+    assert inj["fault"] == "pause-victim" and inj["confirmedAt"]
     assert "o" in journal["series"]["availability"]["phase"]  # the evidence it left
     assert (r.out / "summary.md").read_text().startswith("# ")
     assert "ERROR" in (r.out / "summary.md").read_text()

@@ -15,8 +15,6 @@ from promlab import PromLab
 
 from tests.integration.runs import EXPERIMENTS, process_state, run, start, watchdogs
 
-pytestmark = pytest.mark.integration
-
 
 def vars_for(lab: PromLab, victim: Path) -> list[str]:
     return ["--var", f"prom_url={lab.prometheus_url}", "--var", f"victim_pidfile={victim}"]
@@ -47,8 +45,8 @@ def test_passed_when_the_paused_process_is_not_a_dependency(
     assert code == 0, out
     assert journal["outcome"]["verdict"] == "PASSED"
     inj = journal["injections"][0]
-    assert inj["confirmed_at"] and inj["targets"][0]["id"] == f"pid:{lab.decoy_pid}"
-    assert inj["removal_confirmed"] and inj["removed_at"] > inj["confirmed_at"]
+    assert inj["confirmedAt"] and inj["targets"][0]["id"] == f"pid:{lab.decoy_pid}"
+    assert inj["removalConfirmed"] and inj["removedAt"] > inj["confirmedAt"]
     assert [p["phase"] for p in journal["phases"]] == [
         "preflight",
         "baseline",
@@ -90,8 +88,8 @@ def test_aborted_when_a_guardrail_fires(prom_lab_fresh: PromLab, tmp_path: Path)
     assert journal["abort"]["reason"] == "guardrail"
     assert "availability-floor" in journal["abort"]["detail"]
     observe = next(p for p in journal["phases"] if p["phase"] == "observe")
-    assert not observe["completed"] and observe["ended_at"] - observe["started_at"] < 15
-    assert journal["injections"][0]["removal_confirmed"]
+    assert not observe["completed"] and observe["endedAt"] - observe["startedAt"] < 15
+    assert journal["injections"][0]["removalConfirmed"]
     assert_fault_gone(lab, tmp_path, lab.backend_pid)
 
 
@@ -147,7 +145,7 @@ def test_signal_mid_blast_removes_the_fault_and_records_the_verdict(
     r = start(
         "fixture-pause.yaml", tmp_path, *vars_for(lab, lab.decoy_pidfile), "--var", "blast=60s"
     )
-    r.wait_for_journal(lambda j: j["injections"] and j["injections"][0]["confirmed_at"])
+    r.wait_for_journal(lambda j: j["injections"] and j["injections"][0]["confirmedAt"])
     assert process_state(lab.decoy_pid) == "T"
     r.proc.send_signal(sig)
     time.sleep(0.05)
@@ -161,7 +159,7 @@ def test_signal_mid_blast_removes_the_fault_and_records_the_verdict(
         "at": journal["abort"]["at"],
         "detail": f"interrupted by {sig.name}",
     }
-    assert journal["injections"][0]["removal_confirmed"]
+    assert journal["injections"][0]["removalConfirmed"]
     assert_fault_gone(lab, tmp_path, lab.decoy_pid)
 
 
@@ -172,7 +170,7 @@ def test_sigkill_mid_blast_the_watchdog_ends_the_fault(
     r = start(
         "fixture-pause.yaml", tmp_path, *vars_for(lab, lab.decoy_pidfile), "--var", "blast=60s"
     )
-    journal = r.wait_for_journal(lambda j: j["injections"] and j["injections"][0]["confirmed_at"])
+    journal = r.wait_for_journal(lambda j: j["injections"] and j["injections"][0]["confirmedAt"])
     assert process_state(lab.decoy_pid) == "T"
     killed_at = time.time()
     r.proc.kill()
@@ -181,7 +179,7 @@ def test_sigkill_mid_blast_the_watchdog_ends_the_fault(
     partial = r.journal()
     inj = partial["injections"][0]
     assert inj["fault"] == "pause-victim" and inj["targets"][0]["id"] == f"pid:{lab.decoy_pid}"
-    assert inj["created_at"] and inj["expires_at"] > inj["created_at"]
+    assert inj["createdAt"] and inj["expiresAt"] > inj["createdAt"]
     assert partial["outcome"] is None
     deadline = time.time() + 5
     while process_state(lab.decoy_pid) == "T" and time.time() < deadline:
@@ -223,11 +221,17 @@ def test_secrets_never_reach_the_journal_reports_or_logs(
     code = r.wait(120)
     logs = r.output()
     assert code == 0, logs
-    written = [p.read_text() for p in (tmp_path / "out").iterdir()]
-    assert (
-        len(written) == 3
-        and "Prometheus at http://tester:***@" in written[0] + written[1] + written[2]
-    )
+    out = tmp_path / "out"
+    assert {p.name for p in out.iterdir()} == {
+        "journal.jsonl",
+        "journal.json",
+        "summary.md",
+        "junit.xml",
+        "report.html",
+    }
+    written = [p.read_text() for p in out.iterdir()]
+    assert "Prometheus at http://tester:***@" in "".join(written)
+    assert '"prometheusUrl": "http://127.0.0.1:' in (out / "journal.json").read_text()
     for text_out in [*written, logs]:
         assert secret not in text_out
 

@@ -1,8 +1,11 @@
-"""Chaos Mesh rendering: each planned fault as the Chaos Mesh object that injects it.
+"""The chaos-mesh driver: each planned fault as the Chaos Mesh object that injects it, or as a
+handler for what is not an object (the goroutine leak, through the API server's pod proxy).
 
-Pure functions, no Kubernetes client: the API manager (create, confirm, delete, cleanup)
-builds on these. Every object carries its run's labels and its own expiry (``spec.duration``),
-so nothing outlives a crashed run by more than the expiry margin.
+The package's surface is rendering (``render``, ``render_all``, ``to_yaml``: pure, used by
+``chaosrunner render``); the driver (``driver.ChaosMeshDriver``) creates, confirms and deletes
+through the Kubernetes adapter (``adapters.kube``), the only package that imports the client.
+Every object carries its run's labels and its own expiry (``spec.duration``), so nothing
+outlives a crashed run by more than the expiry margin.
 """
 
 from chaosrunner.adapters.chaosmesh.errors import NotAChaosMeshObject, RenderError

@@ -17,6 +17,7 @@ from chaosrunner.adapters.chaosmesh.permissions import CHAOS_GROUP, CHAOS_PLURAL
 from chaosrunner.adapters.kube import labels as run_labels
 from chaosrunner.adapters.kube.api import Kube
 from chaosrunner.core.errors import ApiError, ChaosRunnerError, NotFound
+from chaosrunner.core.leftovers import Leftover, Outcome, Place
 
 DELETE_TIMEOUT = 60.0
 
@@ -47,10 +48,10 @@ def sweep(
     finalizer_timeout: float,
     *,
     leases: bool = True,
-) -> list[str]:
-    """Delete every matching object; one line per object, starting ``FAILED`` on failure."""
+) -> list[Leftover]:
+    """Delete every matching object; what became of each."""
     labels = run_labels.ours(run_id)
-    lines: list[str] = []
+    lines: list[Leftover] = []
     for kind, plural in sorted(CHAOS_PLURALS.items()):
         for item in _list(kube, plural, namespace, labels):
             md = item.get("metadata", {})
@@ -58,20 +59,20 @@ def sweep(
                 kind, str(md.get("namespace")), str(md.get("name")), str(md.get("uid", ""))
             )
             owner = md.get("labels", {}).get(run_labels.RUN_ID, "?")
+            what = f"{ref.text} (run {owner})"
             try:
                 done = objects.delete(kube, ref, DELETE_TIMEOUT, finalizer_timeout)
             except ChaosRunnerError as exc:
-                lines.append(f"FAILED to delete {ref.text} (run {owner}): {exc}")
+                lines.append(Leftover(Place.CLUSTER, what, Outcome.FAILED, str(exc)))
                 continue
-            state = "deleted" if done.gone else "FAILED to confirm the deletion of"
-            note = f" ({done.detail})" if done.detail else ""
-            lines.append(f"{state} {ref.text} (run {owner}){note}")
+            state = Outcome.DELETED if done.gone else Outcome.UNCONFIRMED
+            lines.append(Leftover(Place.CLUSTER, what, state, done.detail))
     if leases:
         lines += _sweep_leases(kube, labels, namespace)
     return lines
 
 
-def _sweep_leases(kube: Kube, labels: str, namespace: str | None) -> list[str]:
+def _sweep_leases(kube: Kube, labels: str, namespace: str | None) -> list[Leftover]:
     if namespace:
         found = kube.json(
             f"list Leases in {namespace}", kube.coordination.list_namespaced_lease, namespace,
@@ -82,7 +83,7 @@ def _sweep_leases(kube: Kube, labels: str, namespace: str | None) -> list[str]:
             "list Leases in all namespaces", kube.coordination.list_lease_for_all_namespaces,
             label_selector=labels,
         )  # fmt: skip
-    lines = []
+    lines: list[Leftover] = []
     for item in found.get("items", []):
         ns, name = item["metadata"]["namespace"], item["metadata"]["name"]
         try:
@@ -92,9 +93,8 @@ def _sweep_leases(kube: Kube, labels: str, namespace: str | None) -> list[str]:
         except NotFound:
             pass  # gone already
         except ApiError as exc:
-            lines.append(f"FAILED to delete Lease {ns}/{name}: {exc}")
+            lines.append(Leftover(Place.CLUSTER, f"Lease {ns}/{name}", Outcome.FAILED, str(exc)))
             continue
-        lines.append(
-            f"deleted Lease {ns}/{name} (run {item.get('spec', {}).get('holderIdentity')})"
-        )
+        holder = item.get("spec", {}).get("holderIdentity")
+        lines.append(Leftover(Place.CLUSTER, f"Lease {ns}/{name} (run {holder})", Outcome.DELETED))
     return lines

@@ -191,10 +191,15 @@ class ChaosMeshDriver:
     def close(self) -> None:
         if self.kube is not None and self.touched and self.run_id:
             for ns in sorted(self.touched):
-                for line in cleanup.sweep(
+                for item in cleanup.sweep(
                     self.kube, self.run_id, ns, self.options.finalizer_timeout, leases=False
                 ):
-                    log.warning("swept after the run", result=line)
+                    log.warning(
+                        "swept after the run",
+                        object=item.what,
+                        outcome=item.outcome.value,
+                        detail=item.detail,
+                    )
             self.touched.clear()
         self._release_leases()
         if self.kube is not None:

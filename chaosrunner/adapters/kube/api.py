@@ -140,6 +140,41 @@ def _retry_after(exc: ApiException) -> float | None:
         return None
 
 
+#: Follows one watch: ``(list_fn, args, selector, version, remaining seconds)`` → objects.
+WatchEvents = Callable[
+    [Callable[..., Any], tuple[Any, ...], str, str, float], Iterator[dict[str, Any] | None]
+]
+
+
+def watch_events(
+    list_fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    selector: str,
+    version: str,
+    remaining: float,
+) -> Iterator[dict[str, Any] | None]:
+    """One watch of the objects ``selector`` picks, from ``version``: each as it changes,
+    None once deleted. Ends when the server ends the watch; raises what the stream raises."""
+    w = watch.Watch()  # type: ignore[no-untyped-call]
+    try:
+        for event in w.stream(  # type: ignore[no-untyped-call]
+            list_fn,
+            *args,
+            field_selector=selector,
+            resource_version=version,
+            timeout_seconds=max(1, min(int(remaining) + 1, 60)),
+            allow_watch_bookmarks=True,
+            _request_timeout=remaining + 10,
+        ):
+            kind = event.get("type")
+            raw = event.get("raw_object")
+            if kind == "BOOKMARK" or not isinstance(raw, dict):
+                continue
+            yield None if kind == "DELETED" else raw
+    finally:
+        w.stop()  # type: ignore[no-untyped-call]
+
+
 class Kube:
     """The typed APIs, plus :meth:`call` (conversion and retries) and :meth:`watch_one`."""
 
@@ -150,11 +185,13 @@ class Kube:
         *,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        events: WatchEvents = watch_events,
     ) -> None:
         self.api_client = api_client
         self.where = where
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
+        self.events = events
         self.core = client.CoreV1Api(api_client)
         self.custom = client.CustomObjectsApi(api_client)
         self.coordination = client.CoordinationV1Api(api_client)
@@ -167,8 +204,9 @@ class Kube:
         self, what: str, fn: Callable[..., T], *args: Any, safe: bool = True, **kwargs: Any
     ) -> T:
         kwargs.setdefault("_request_timeout", REQUEST_TIMEOUT)
-        for attempt in range(self.retry.attempts):
-            last = attempt == self.retry.attempts - 1
+        attempt = 0
+        while True:  # ends by returning, or by raising on the last attempt
+            last = attempt >= self.retry.attempts - 1
             try:
                 return fn(*args, **kwargs)
             except ApiException as exc:
@@ -183,7 +221,7 @@ class Kube:
                 delay = self.retry.delay(attempt, None)
                 log.warning("api unreachable; retrying", what=what, error=str(exc), delay=delay)
             self.sleep(delay)
-        raise AssertionError("unreachable")
+            attempt += 1
 
     def json(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A typed-API call answered as plain JSON (dicts), without the client's models."""
@@ -240,7 +278,7 @@ class Kube:
                 return obj, False
             version = str(listing.get("metadata", {}).get("resourceVersion", ""))
             try:
-                for obj in self._events(list_fn, args, selector, version, remaining):
+                for obj in self.events(list_fn, args, selector, version, remaining):
                     if until(obj):
                         return obj, True
                     if time.monotonic() >= deadline:
@@ -252,30 +290,3 @@ class Kube:
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 log.info("watch disconnected; listing again", what=what, error=str(exc))
                 self.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
-
-    def _events(
-        self,
-        list_fn: Callable[..., Any],
-        args: tuple[Any, ...],
-        selector: str,
-        version: str,
-        remaining: float,
-    ) -> Iterator[dict[str, Any] | None]:
-        w = watch.Watch()  # type: ignore[no-untyped-call]
-        try:
-            for event in w.stream(  # type: ignore[no-untyped-call]
-                list_fn,
-                *args,
-                field_selector=selector,
-                resource_version=version,
-                timeout_seconds=max(1, min(int(remaining) + 1, 60)),
-                allow_watch_bookmarks=True,
-                _request_timeout=remaining + 10,
-            ):
-                kind = event.get("type")
-                raw = event.get("raw_object")
-                if kind == "BOOKMARK" or not isinstance(raw, dict):
-                    continue
-                yield None if kind == "DELETED" else raw
-        finally:
-            w.stop()  # type: ignore[no-untyped-call]

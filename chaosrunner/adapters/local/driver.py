@@ -26,7 +26,12 @@ from chaosrunner.adapters.local.goroutine_leak import (
 )
 from chaosrunner.adapters.local.handlers import LocalHandler, Prepared
 from chaosrunner.adapters.local.httpjson import call
-from chaosrunner.adapters.local.process_faults import ProcessKill, ProcessPause
+from chaosrunner.adapters.local.process_faults import (
+    LabPidFile,
+    ProcessKill,
+    ProcessPause,
+    with_lab_pid_file,
+)
 from chaosrunner.adapters.local.records import FaultRecord, UndoAction
 from chaosrunner.adapters.local.stress import Stress
 from chaosrunner.adapters.local.toxiproxy import (
@@ -41,7 +46,8 @@ from chaosrunner.adapters.local.toxiproxy import (
 )
 from chaosrunner.core.errors import ChaosRunnerError, DriverError, InjectionError, RemovalError
 from chaosrunner.core.journal import CheckRecord, TargetRecord
-from chaosrunner.core.model import DriverKind, Experiment
+from chaosrunner.core.leftovers import Leftover, Outcome, Place
+from chaosrunner.core.model import Binding, DriverKind, Experiment
 from chaosrunner.core.plan import Plan, PlannedFault
 from chaosrunner.core.ports import Confirmation, Handle, Removal, RunInfo
 
@@ -65,14 +71,25 @@ HANDLERS: Mapping[str, LocalHandler] = {
 class LocalDriver:
     kind = DriverKind.LOCAL
 
-    def __init__(self, experiment: Experiment, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        experiment: Experiment,
+        root: Path | None = None,
+        *,
+        lab_pid_file: LabPidFile | None = None,
+    ) -> None:
+        """``lab_pid_file`` finds a lab service's pid file (``process.labService`` bindings)."""
         self.experiment = experiment
         self.root = root or state.state_dir()
+        self.lab_pid_file = lab_pid_file
         self._prepared: dict[str, Prepared] = {}
         self._locks: list[state.ResourceLock] = []
         self._watchdogs: dict[str, procs.Proc] = {}
         self._records: dict[str, Path] = {}
         self._undo_actions: dict[str, list[UndoAction]] = {}
+
+    def _binding(self, target: str) -> Binding:
+        return with_lab_pid_file(self.experiment.binding(target), self.lab_pid_file)
 
     def _handler(self, fault: PlannedFault) -> LocalHandler:
         try:
@@ -89,9 +106,7 @@ class LocalDriver:
             name = f"target {pf.fault.target} resolves for {pf.fault.name}"
             try:
                 handler = self._handler(pf)
-                prepared = handler.prepare(
-                    pf, self.experiment.binding(pf.fault.target), run.run_id, 0.0
-                )
+                prepared = handler.prepare(pf, self._binding(pf.fault.target), run.run_id, 0.0)
             except ChaosRunnerError as exc:
                 checks.append(CheckRecord(name, False, str(exc)))
                 continue
@@ -121,10 +136,9 @@ class LocalDriver:
         by_target: dict[str, list[resources.Resource]] = {}
         checks = []
         for pf in plan.faults:
-            binding = self.experiment.binding(pf.fault.target)
             found = by_target.setdefault(pf.fault.target, [])
             try:
-                touched = resources.resources(pf.kind.name, binding)
+                touched = resources.resources(pf.kind.name, self._binding(pf.fault.target))
             except ChaosRunnerError as exc:
                 name = f"resources of target {pf.fault.target} known for {pf.fault.name}"
                 checks.append(CheckRecord(name, False, str(exc)))
@@ -163,7 +177,7 @@ class LocalDriver:
     def describe(self, fault: PlannedFault, run: RunInfo) -> str:
         try:
             prepared = self._handler(fault).prepare(
-                fault, self.experiment.binding(fault.fault.target), run.run_id, 0.0
+                fault, self._binding(fault.fault.target), run.run_id, 0.0
             )
         except ChaosRunnerError as exc:
             return f"{fault.describe()} — cannot resolve now: {exc}"
@@ -175,7 +189,7 @@ class LocalDriver:
         handler = self._handler(fault)
         now = time.time()
         expires_at = now + fault.expiry
-        binding = self.experiment.binding(fault.fault.target)
+        binding = self._binding(fault.fault.target)
         prepared = handler.prepare(fault, binding, run.run_id, expires_at)
         name = fault.fault.name
         self._prepared[name] = prepared
@@ -229,7 +243,8 @@ class LocalDriver:
             active = handler.active_on(prepared)
             if active:
                 now = time.time()
-                return Confirmation(now, tuple(TargetRecord(t, now) for t in active))
+                seen = f"read back active on {', '.join(active)} by the local driver"
+                return Confirmation(now, tuple(TargetRecord(t, now) for t in active), seen)
             if time.time() >= deadline:
                 return Confirmation(None, (), f"not active on any of {', '.join(prepared.targets)}")
             time.sleep(POLL)
@@ -265,20 +280,21 @@ class LocalDriver:
         self._locks.clear()
 
 
-def cleanup(run_id: str | None, root: Path | None = None) -> list[str]:
+def cleanup(run_id: str | None, root: Path | None = None) -> list[Leftover]:
     """End every recorded local fault (of one run, or all); return what was cleaned."""
     cleaned = []
     for path, record in records.list_records(run_id, root):
+        what = f"{record.run_id}/{record.fault}"
         errors = undo.run_all(record.undo)
         if errors:
-            cleaned.append(f"{record.run_id}/{record.fault}: FAILED {'; '.join(errors)}")
+            cleaned.append(Leftover(Place.LOCAL, what, Outcome.FAILED, "; ".join(errors)))
             continue
         path.unlink(missing_ok=True)
-        cleaned.append(f"{record.run_id}/{record.fault}: ended")
+        cleaned.append(Leftover(Place.LOCAL, what, Outcome.ENDED))
     return cleaned
 
 
-def cleanup_lab(run_id: str | None, toxiproxy_api: str, hook_url: str) -> list[str]:
+def cleanup_lab(run_id: str | None, toxiproxy_api: str, hook_url: str) -> list[Leftover]:
     """End chaosrunner's toxics and leaks in the lab even when their records are lost.
 
     Toxics are named ``cr-<run id>-…`` and the leak hook reports its run id, so both can be
@@ -289,18 +305,22 @@ def cleanup_lab(run_id: str | None, toxiproxy_api: str, hook_url: str) -> list[s
     for proxy, toxic in orphan_toxics(toxiproxy_api):
         if toxic.startswith(prefix):
             status, _ = call("DELETE", f"{toxiproxy_api}/proxies/{proxy}/toxics/{toxic}")
-            outcome = "removed" if status in (204, 404) else f"FAILED HTTP {status}"
-            cleaned.append(f"toxic {proxy}/{toxic}: {outcome}")
+            what = f"toxic {proxy}/{toxic}"
+            cleaned.append(
+                Leftover(Place.LAB, what, Outcome.REMOVED)
+                if status in (204, 404)
+                else Leftover(Place.LAB, what, Outcome.FAILED, f"HTTP {status}")
+            )
     hook = hook_at(hook_url)
     try:
         now = hook.status()
     except HookAnswered:
         return cleaned  # not a hook that answers its status: nothing of ours to release
     if now.active and (run_id is None or now.run_id == run_id):
+        what = f"leak of run {now.run_id}"
         try:
             hook.release()
-            outcome = "released"
+            cleaned.append(Leftover(Place.LAB, what, Outcome.RELEASED))
         except HookRefused as exc:
-            outcome = f"FAILED HTTP {exc.status}"
-        cleaned.append(f"leak of run {now.run_id}: {outcome}")
+            cleaned.append(Leftover(Place.LAB, what, Outcome.FAILED, f"HTTP {exc.status}"))
     return cleaned

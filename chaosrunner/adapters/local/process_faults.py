@@ -1,7 +1,9 @@
 """Local handlers for process-pause and process-kill.
 
-Both find the target's processes from its ``process`` binding (pid file or command-line regex)
-and identify each by pid and start time. Pause reads the state back (``T`` = stopped) to confirm;
+Both find the target's processes from its ``process`` binding (pid file, lab service or
+command-line regex) and identify each by pid and start time. A lab service's pid file is the
+lab's to know: whoever starts the driver passes the lab's lookup in (``with_lab_pid_file``), so
+this package never imports the lab. Pause reads the state back (``T`` = stopped) to confirm;
 kill confirms by the process being gone or replaced, and has nothing to undo.
 """
 
@@ -9,6 +11,9 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from chaosrunner.adapters.local import procs, undo
@@ -18,14 +23,32 @@ from chaosrunner.core.errors import DriverError, InjectionError
 from chaosrunner.core.model import Binding
 from chaosrunner.core.plan import PlannedFault
 
+#: A lab component's name → the pid file the lab keeps current for it across restarts.
+LabPidFile = Callable[[str], Path]
+
+
+def with_lab_pid_file(binding: Binding, lab_pid_file: LabPidFile | None) -> Binding:
+    """``binding`` with its lab service's pid file filled in; unchanged without a lab service."""
+    part = binding.process
+    if part is None or part.lab_service is None or part.pid_file is not None:
+        return binding
+    if lab_pid_file is None:
+        raise DriverError(
+            f"target {binding.target!r}: process.labService {part.lab_service!r} names a "
+            "component of the embedded lab, and this driver was started without the lab"
+        )
+    pid_file = str(lab_pid_file(part.lab_service))
+    return replace(binding, process=replace(part, pid_file=pid_file))
+
 
 def pid_file_of(binding: Binding) -> str | None:
-    """The pid file a ``process`` binding names (a lab service's is kept by the lab)."""
+    """The pid file a ``process`` binding names (a lab service's once filled in)."""
     part = binding.need("process", binding.process)
-    if part.lab_service is not None:
-        from chaosrunner.adapters import lab
-
-        return str(lab.service_pid_file(part.lab_service))
+    if part.lab_service is not None and part.pid_file is None:
+        raise DriverError(
+            f"target {binding.target!r}: the pid file of lab service {part.lab_service!r} "
+            "was not looked up (with_lab_pid_file)"
+        )
     return part.pid_file
 
 

@@ -31,19 +31,12 @@ from chaosrunner.adapters.local.httpjson import call
 from chaosrunner.adapters.local.process_faults import pid_file_of
 from chaosrunner.adapters.local.toxiproxy import DEFAULT_API
 from chaosrunner.core.errors import ChaosRunnerError
-from chaosrunner.core.model import Binding
+from chaosrunner.core.faults import REGISTRY
+from chaosrunner.core.model import Binding, DriverKind
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_PROXY_KINDS = frozenset(
-    {
-        "network-bandwidth",
-        "network-delay",
-        "network-down",
-        "network-partition",
-        "network-reset-peer",
-    }
-)
-_PROCESS_KINDS = frozenset({"process-kill", "process-pause", "cpu-stress", "memory-stress"})
+#: Kinds that also load the host, beyond their target's processes.
+_HOST_KINDS = frozenset({"cpu-stress", "memory-stress"})
 
 
 @dataclass(frozen=True)
@@ -127,16 +120,24 @@ def _host_keys(kind: str, found: list[procs.Proc]) -> list[str]:
     return [f"host:cpu:{n}" for n in sorted(cpus)] or ["host:cpu"]
 
 
+def _local_part(kind: str) -> str | None:
+    """The binding part a kind acts on locally, as its registry entry says (``requires``)."""
+    known = REGISTRY.get(kind)
+    needs = known.requires.get(DriverKind.LOCAL) if known is not None else None
+    return needs if isinstance(needs, str) else None
+
+
 def resources(kind: str, binding: Binding) -> list[Resource]:
     """Every key a fault of ``kind`` on ``binding`` touches, without duplicates, in order."""
     keys: list[str] = []
-    if kind in _PROXY_KINDS and binding.proxy is not None:
+    part = _local_part(kind)
+    if part == "proxy" and binding.proxy is not None:
         keys = _proxy_keys(binding)
-    elif kind == "goroutine-leak" and binding.hook is not None:
+    elif part == "hook" and binding.hook is not None:
         keys = _hook_keys(binding)
-    elif kind in _PROCESS_KINDS and binding.process is not None:
+    elif part == "process" and binding.process is not None:
         keys, found = _process_keys(binding)
-        if kind in ("cpu-stress", "memory-stress"):
+        if kind in _HOST_KINDS:
             keys += _host_keys(kind, found)
     else:
         keys = [f"target:{name}:{binding.target}" for name in sorted(binding.part_names)]

@@ -4,12 +4,18 @@ A dry run is one skipped case per planned fault and for the verdict (no failure,
 good dry run must not turn a CI job red); its preflight checks are passing cases. A guardrail
 that was blind on some ticks is a skipped case that says how many, so it is seen without failing
 the job. An ERROR verdict (bad input, failed preflight, a crash) is an error, not a failure.
+
+A failure's or error's text is in its ``message`` attribute and in the element's body too (many CI
+viewers show only one of them), with values in the objective's unit. The score and its breakdown
+(``score.<sli>.share``/``pointsLost``), each SLI's budget burn and each expected alert
+(``alert.<name>.status``/``required``/``timeToDetectSeconds``) are ``<properties>`` of the suite.
 """
 
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from chaosrunner.adapters.reports.findings import Findings, SliFinding, findings
 from chaosrunner.core.freshness import stale_note, stale_ticks
 from chaosrunner.core.hypothesis import Outcome
 from chaosrunner.core.journal import Journal
@@ -17,8 +23,11 @@ from chaosrunner.core.model import Phase
 from chaosrunner.core.verdict import Decision, Verdict
 
 
-def render(journal: Journal, decision: Decision) -> str:
+def render(journal: Journal, decision: Decision, found: Findings | None = None) -> str:
+    f = found if found is not None else findings(journal, decision)
+    by_name = {s.name: s for s in f.slis}
     suite = ET.Element("testsuite", name=f"chaosrunner.{journal.experiment}")
+    _properties(suite, f)
     cases = 0
     failures = errors = skipped = 0
 
@@ -28,10 +37,10 @@ def render(journal: Journal, decision: Decision) -> str:
         el = ET.SubElement(suite, "testcase", classname=journal.experiment, name=name)
         if outcome == "failure":
             failures += 1
-            ET.SubElement(el, "failure", message=message)
+            ET.SubElement(el, "failure", message=message).text = message
         elif outcome == "error":
             errors += 1
-            ET.SubElement(el, "error", message=message)
+            ET.SubElement(el, "error", message=message).text = message
         elif outcome == "skipped":
             skipped += 1
             ET.SubElement(el, "skipped", message=message)
@@ -83,7 +92,8 @@ def render(journal: Journal, decision: Decision) -> str:
             if res is Outcome.HELD:
                 case(name, "pass")
             elif res is Outcome.VIOLATED:
-                case(name, "failure", a.gap or f"violated in the {label}")
+                text = _violation(by_name[a.name], label) if a.name in by_name else ""
+                case(name, "failure", text or a.gap or f"violated in the {label}")
             elif decision.verdict in (Verdict.ERROR, Verdict.ABORTED) and res is Outcome.EMPTY:
                 case(name, "skipped", f"not reached: run {decision.verdict.value}")
             else:
@@ -104,6 +114,60 @@ def render(journal: Journal, decision: Decision) -> str:
 
 _PHASES = {"baseline": Phase.BASELINE, "blast window": Phase.OBSERVE, "recovery": Phase.RECOVERY}
 STALE_TICKS_LISTED = 20
+
+
+def _violation(s: SliFinding, label: str) -> str:
+    """What went wrong, in the objective's unit: ``reached 62.9 % against >= 99.5 %``."""
+    a = s.assessment
+    if a is None:
+        return ""
+    if label == "recovery":
+        return (
+            f"{s.name} did not come back within {s.objective_text} before the recovery limit "
+            f"(time to recover: {s.recovery_text})"
+        )
+    r = a.baseline if label == "baseline" else a.observe
+    text = (
+        f"{s.name} reached {s.fmt(r.worst)} against {s.objective_text}: "
+        f"{r.bad}/{r.ticks} ticks missed in the {label}"
+    )
+    if label == "blast window":
+        text += f"; time to impact {s.impact_text}; degradation {s.degradation_text}"
+        if s.burn is not None:
+            text += f"; budget burned {s.budget_text}"
+    return text
+
+
+def _properties(suite: ET.Element, f: Findings) -> None:
+    props = ET.SubElement(suite, "properties")
+
+    def prop(name: str, value: str) -> None:
+        ET.SubElement(props, "property", name=name, value=value)
+
+    prop("verdict", f.decision.verdict.value)
+    prop("score", "" if f.decision.score is None else f"{f.decision.score:g}")
+    prop("runId", f.journal.run_id)
+    for s in f.slis:
+        b = s.burn
+        prop(f"sli.{s.name}.budgetBurned", s.budget_text)
+        if b is not None:
+            prop(f"sli.{s.name}.budgetBurnedMinutes", f"{b.consumed_minutes:.3f}")
+            prop(f"sli.{s.name}.budgetBurnedShare", f"{b.consumed_share:.6f}")
+        prop(f"sli.{s.name}.worstInBlast", s.fmt(s.worst))
+        prop(f"sli.{s.name}.timeToImpact", s.impact_text)
+        prop(f"sli.{s.name}.timeToRecover", s.recovery_text)
+    r = f.decision.resilience
+    for part in r.parts if r is not None else ():
+        prop(f"score.{part.sli}.share", f"{part.share:.4f}")
+        prop(f"score.{part.sli}.pointsLost", f"{part.points_lost:.1f}")
+    if r is not None and r.capped:
+        prop("score.capped", "true")
+    for a in f.expected:
+        d = a.detection
+        prop(f"alert.{a.expected.name}.status", d.status.value)
+        prop(f"alert.{a.expected.name}.required", "true" if a.expected.required else "false")
+        if d.seconds is not None:
+            prop(f"alert.{a.expected.name}.timeToDetectSeconds", f"{d.seconds:.1f}")
 
 
 def _colon(note: str) -> str:

@@ -27,6 +27,9 @@ class FaultKind:
     params: Mapping[str, Any]
     requires: Mapping[DriverKind, str | tuple[str, ...]]  # the binding part(s) each driver needs
     one_shot: bool = False
+    #: The fault class a contract's coverage counts this kind under (network-latency, pod-kill,
+    #: ...); empty for a kind that covers no class.
+    fault_class: str = ""
     check: Check = field(default=_no_check)
     #: Checks that hold only where a driver injects the kind: what Toxiproxy or stress-ng
     #: (local) or Chaos Mesh (chaos-mesh) would refuse, or silently ignore, at inject time.

@@ -13,6 +13,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="container-kill",
     summary="Kill the named containers of the target's pods once (PodChaos container-kill).",
+    fault_class="pod-kill",
     params=params_schema({"containerNames": CONTAINER_NAMES}, ("containerNames",)),
     requires={DriverKind.CHAOS_MESH: "pods"},
     one_shot=True,

@@ -12,6 +12,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="cpu-stress",
     summary="Burn CPU on the target's CPUs (stress-ng / StressChaos).",
+    fault_class="cpu-stress",
     params=params_schema(
         {
             "workers": {"type": "integer", "minimum": 1, "maximum": 64, "default": 1},

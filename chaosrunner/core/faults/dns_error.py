@@ -12,6 +12,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="dns-error",
     summary="Make DNS lookups of matching names fail for the target (DNSChaos error).",
+    fault_class="dns",
     params=_dns.SCHEMA,
     requires={DriverKind.CHAOS_MESH: "pods"},
     check=_dns.check,

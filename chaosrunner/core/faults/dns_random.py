@@ -11,6 +11,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="dns-random",
     summary="Answer DNS lookups of matching names with random addresses (DNSChaos random).",
+    fault_class="dns",
     params=_dns.SCHEMA,
     requires={DriverKind.CHAOS_MESH: "pods"},
     check=_dns.check,

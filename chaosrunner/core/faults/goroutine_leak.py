@@ -11,6 +11,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="goroutine-leak",
     summary="Leak goroutines in a Go service that links the chaosrunner leak hook.",
+    fault_class="goroutine-leak",
     params=params_schema(
         {
             "rate": {

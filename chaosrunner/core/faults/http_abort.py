@@ -12,6 +12,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="http-abort",
     summary="Abort matching HTTP requests or responses of the target (HTTPChaos abort).",
+    fault_class="http-error",
     params=_http.schema(),
     requires={DriverKind.CHAOS_MESH: "pods"},
     check=_http.check(),

@@ -13,6 +13,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="http-delay",
     summary="Delay matching HTTP requests or responses of the target (HTTPChaos delay).",
+    fault_class="network-latency",
     params=_http.schema({"delay": duration("How long each matching message is held.")}, ("delay",)),
     requires={DriverKind.CHAOS_MESH: "pods"},
     check=_cluster.checks(_http.check(), _cluster.go_durations("delay")),

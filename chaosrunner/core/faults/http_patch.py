@@ -34,6 +34,7 @@ _PATCH = {
 KIND = FaultKind(
     name="http-patch",
     summary="Patch matching HTTP messages: JSON body merge, extra headers or queries (HTTPChaos).",
+    fault_class="http-error",
     params=_http.schema({"patch": _PATCH}, ("patch",)),
     requires={DriverKind.CHAOS_MESH: "pods"},
     check=_http.check("patch.queries"),

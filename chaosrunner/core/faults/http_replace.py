@@ -28,6 +28,7 @@ _REPLACE = {
 KIND = FaultKind(
     name="http-replace",
     summary="Replace the code, body, headers or path of matching HTTP messages (HTTPChaos).",
+    fault_class="http-error",
     params=_http.schema({"replace": _REPLACE}, ("replace",)),
     requires={DriverKind.CHAOS_MESH: "pods"},
     check=_http.check(

@@ -40,6 +40,7 @@ _ATTR = {
 KIND = FaultKind(
     name="io-attr",
     summary="Override the attributes files on a volume of the target report (IOChaos).",
+    fault_class="io",
     params=_io.schema({"attr": _ATTR}, ("attr",)),
     requires={DriverKind.CHAOS_MESH: "pods"},
     check=_io.CHECK,

@@ -11,6 +11,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="io-fault",
     summary="Fail matching file-system calls on a volume of the target with an errno (IOChaos).",
+    fault_class="io",
     params=_io.schema(
         {
             "errno": {

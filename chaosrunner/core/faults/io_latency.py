@@ -13,6 +13,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="io-latency",
     summary="Delay matching file-system calls on a volume of the target (IOChaos latency).",
+    fault_class="io",
     params=_io.schema({"delay": duration("The delay added to each hit call.")}, ("delay",)),
     requires={DriverKind.CHAOS_MESH: "pods"},
     check=_cluster.checks(_io.CHECK, _cluster.go_durations("delay")),

@@ -57,6 +57,7 @@ def _check(params: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]
 KIND = FaultKind(
     name="memory-stress",
     summary="Hold memory beside the target (stress-ng / StressChaos).",
+    fault_class="memory-stress",
     params=params_schema(
         {
             "size": size("How much memory each worker holds."),

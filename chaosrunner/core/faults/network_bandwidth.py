@@ -36,6 +36,7 @@ def _whole_bits(params: Mapping[str, Any]) -> Problems:
 KIND = FaultKind(
     name="network-bandwidth",
     summary="Limit the target's throughput to a rate.",
+    fault_class="network-bandwidth",
     params=params_schema(
         {
             "rate": rate("The bandwidth cap."),

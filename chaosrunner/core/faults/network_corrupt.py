@@ -13,6 +13,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="network-corrupt",
     summary="Corrupt a share of the target's packets.",
+    fault_class="network-loss",
     params=params_schema(
         {
             "corrupt": percent("The share of packets with a flipped bit."),

@@ -13,6 +13,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="network-delay",
     summary="Add latency and jitter to the target's traffic.",
+    fault_class="network-latency",
     params=params_schema(
         {
             "latency": duration("The added latency."),

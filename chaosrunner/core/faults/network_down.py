@@ -10,6 +10,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="network-down",
     summary="Take the target's proxy down: connections are refused.",
+    fault_class="network-partition",
     params=params_schema({}),
     requires={DriverKind.LOCAL: "proxy"},
 )

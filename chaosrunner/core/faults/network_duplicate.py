@@ -13,6 +13,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="network-duplicate",
     summary="Duplicate a share of the target's packets.",
+    fault_class="network-loss",
     params=params_schema(
         {
             "duplicate": percent("The share of packets sent twice."),

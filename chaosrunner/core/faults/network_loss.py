@@ -13,6 +13,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="network-loss",
     summary="Drop a share of the target's packets.",
+    fault_class="network-loss",
     params=params_schema(
         {
             "loss": percent("The share of packets dropped."),

@@ -13,6 +13,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="network-partition",
     summary="Drop the target's traffic silently: calls hang until the caller times out.",
+    fault_class="network-partition",
     params=params_schema({"direction": DIRECTION, **_cluster.NETWORK_SCOPE}),
     requires={DriverKind.LOCAL: "proxy", DriverKind.CHAOS_MESH: "pods"},
     check=_cluster.check_network_scope,

@@ -12,6 +12,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="network-reset-peer",
     summary="Reset connections to the target (TCP RST), optionally after a delay.",
+    fault_class="network-partition",
     params=params_schema({"after": duration("How long a connection lives before the reset.")}),
     requires={DriverKind.LOCAL: "proxy"},
     check=_cluster.checks(_cluster.go_durations("after"), _local.whole_milliseconds("after")),

@@ -12,6 +12,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="pod-failure",
     summary="Make the target's pods unavailable for the fault's duration (PodChaos pod-failure).",
+    fault_class="pod-failure",
     params=params_schema({}),
     requires={DriverKind.CHAOS_MESH: "pods"},
 )

@@ -13,6 +13,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="pod-kill",
     summary="Delete the target's pods once (PodChaos pod-kill); their controller recreates them.",
+    fault_class="pod-kill",
     params=params_schema(
         {
             "gracePeriod": duration(

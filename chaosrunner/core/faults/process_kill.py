@@ -30,6 +30,7 @@ def _sigkill_only(params: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...]
 KIND = FaultKind(
     name="process-kill",
     summary="Kill the target's processes once (SIGKILL by default); nothing to undo.",
+    fault_class="pod-kill",
     params=params_schema(
         {
             "signal": {

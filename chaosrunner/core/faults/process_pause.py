@@ -11,6 +11,7 @@ from chaosrunner.core.model import DriverKind
 KIND = FaultKind(
     name="process-pause",
     summary="Freeze the target's processes with SIGSTOP; SIGCONT at rollback or expiry.",
+    fault_class="pod-failure",
     params=params_schema({}),
     requires={DriverKind.LOCAL: "process"},
 )

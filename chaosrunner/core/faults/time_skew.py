@@ -20,6 +20,7 @@ SIGNED_DURATION_RE = r"^-?([0-9]+(\.[0-9]+)?(ms|s|m|h))+$(?!\n)"
 KIND = FaultKind(
     name="time-skew",
     summary="Shift the clock the target's processes read (TimeChaos).",
+    fault_class="time-skew",
     params=params_schema(
         {
             "timeOffset": {

@@ -17,8 +17,6 @@ from chaosrunner.adapters.chaosmesh import render
 from tests.unit.chaosmesh import crd
 from tests.unit.chaosmesh.builders import RUN_ID, planned
 
-pytestmark = pytest.mark.unit
-
 
 def _good(fault: dict[str, Any]) -> dict[str, Any]:
     pf, plan = planned(fault)

@@ -29,8 +29,6 @@ from chaosrunner.core.model import KubernetesSettings
 from chaosrunner.core.ports import RunInfo
 from tests.unit.chaosmesh.builders import RUN_ID, experiment, experiment_text, planned
 
-pytestmark = pytest.mark.unit
-
 RUN = RunInfo(RUN_ID, "cm-render", 0.0)
 HOOK = {"port": 8080, "path": "/debug/chaos/goroutine-leak"}
 

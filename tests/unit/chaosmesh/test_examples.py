@@ -22,8 +22,6 @@ from chaosrunner.core.faults.raw_manifest import KINDS
 from tests.unit.chaosmesh import crd
 from tests.unit.chaosmesh.builders import RUN_ID, planned
 
-pytestmark = pytest.mark.unit
-
 EXAMPLES = sorted(crd.EXAMPLES.glob("*.yaml"))
 #: Long enough that the corpus' longest written duration (400s) fits the fault's expiry.
 LONG = {"baseline": "10s", "blast": "10m", "recovery": "10s"}

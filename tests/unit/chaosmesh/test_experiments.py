@@ -22,8 +22,6 @@ from chaosrunner.core import validate
 from chaosrunner.core.plan import Plan, make_plan
 from tests.unit.chaosmesh import crd
 
-pytestmark = pytest.mark.unit
-
 ROOT = Path(__file__).resolve().parents[3]
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))
 RUN_ID = "20250102-030405-a1b2c3"

@@ -14,8 +14,6 @@ import yaml
 from chaosrunner.core import validate
 from tests.unit.chaosmesh.builders import experiment_text
 
-pytestmark = pytest.mark.unit
-
 RAW = {
     "apiVersion": "chaos-mesh.org/v1alpha1",
     "kind": "NetworkChaos",

@@ -25,8 +25,6 @@ from chaosrunner.adapters.kube import api as kube_api
 from chaosrunner.adapters.kube.api import Kube, RetryPolicy, api_error
 from chaosrunner.core.errors import ApiError, Conflict, DriverError, NotFound
 
-pytestmark = pytest.mark.unit
-
 
 def _exc(
     status: int, body: dict[str, Any] | None = None, retry_after: str | None = None
@@ -146,6 +144,15 @@ def test_retries_give_up_after_the_policy(kube: Kube, slept: list[float]) -> Non
     assert fn.calls == 3 and slept == [1.0, 1.5]
 
 
+def test_a_policy_of_no_retries_still_makes_the_call_once(kube: Kube, slept: list[float]) -> None:
+    kube.retry = RetryPolicy(attempts=0)
+    assert kube.call("read", Answers("ok")) == "ok"
+    fn = Answers(_exc(503), "never")
+    with pytest.raises(ApiError, match="HTTP 503"):
+        kube.call("read", fn)
+    assert fn.calls == 1 and slept == []
+
+
 def _listing(obj: dict[str, Any] | None, version: str) -> Any:
     class Resp:
         data = json.dumps(
@@ -155,17 +162,13 @@ def _listing(obj: dict[str, Any] | None, version: str) -> Any:
     return Resp()
 
 
-def test_a_watch_that_breaks_or_expires_is_resumed_from_a_fresh_list(
-    kube: Kube, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_watch_that_breaks_or_expires_is_resumed_from_a_fresh_list(kube: Kube) -> None:
     pending = {"metadata": {"name": "x"}, "status": {}}
     done = {"metadata": {"name": "x"}, "status": {"done": True}}
     lists = Answers(_listing(pending, "1"), _listing(pending, "2"), _listing(pending, "3"))
     streams: list[str] = []
 
-    def events(
-        self: Kube, list_fn: Any, args: Any, sel: str, version: str, left: float
-    ) -> Iterator[Any]:
+    def events(list_fn: Any, args: Any, sel: str, version: str, left: float) -> Iterator[Any]:
         streams.append(version)
         if version == "1":
             raise urllib3.exceptions.ProtocolError("connection reset")
@@ -174,20 +177,18 @@ def test_a_watch_that_breaks_or_expires_is_resumed_from_a_fresh_list(
         yield pending
         yield done
 
-    monkeypatch.setattr(Kube, "_events", events)
+    kube.events = events
     obj, ok = kube.watch_one("watch x", lists, (), "x", lambda o: bool(o and o["status"]), 10)
     assert ok and obj == done
     assert streams == ["1", "2", "3"] and lists.calls == 3
 
 
-def test_a_watch_error_that_is_not_transient_is_raised(
-    kube: Kube, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_watch_error_that_is_not_transient_is_raised(kube: Kube) -> None:
     def events(*_: Any) -> Iterator[Any]:
         raise _exc(403, {"reason": "Forbidden", "message": "cannot watch"})
         yield
 
-    monkeypatch.setattr(Kube, "_events", events)
+    kube.events = events
     with pytest.raises(ApiError, match="HTTP 403 Forbidden: cannot watch"):
         kube.watch_one("watch x", Answers(_listing(None, "1")), (), "x", lambda o: False, 10)
 

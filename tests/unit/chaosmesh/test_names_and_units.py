@@ -8,8 +8,6 @@ import pytest
 
 from chaosrunner.adapters.chaosmesh import RenderError, convert, meta
 
-pytestmark = pytest.mark.unit
-
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 

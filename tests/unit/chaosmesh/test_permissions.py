@@ -12,12 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from chaosrunner.adapters.chaosmesh.permissions import ALL, Permission
-
-pytestmark = pytest.mark.unit
 
 RBAC = Path(__file__).resolve().parents[3] / "manifests" / "rbac.yaml"
 Grant = tuple[str, str, str, str]  # group, resource, subresource, verb

@@ -23,8 +23,6 @@ from chaosrunner.core.plan import PlannedFault
 from tests.unit.chaosmesh import crd
 from tests.unit.chaosmesh.builders import PODS, RUN_ID, planned
 
-pytestmark = pytest.mark.unit
-
 BINDING = binding_of("redis", "cluster", MappingProxyType({"pods": MappingProxyType(PODS)}))
 
 
@@ -165,7 +163,5 @@ def test_raw_duration_must_not_outlive_the_fault() -> None:
     ]
     assert "'10m' outlives the fault's expiry of 90s" in caught.value.problems[0].message
     # ... and the renderer still refuses it when handed one directly.
-    with pytest.raises(
-        RenderError, match=r"spec\.duration 10m outlives the fault's expiry of 1m"
-    ):
+    with pytest.raises(RenderError, match=r"spec\.duration 10m outlives the fault's expiry of 1m"):
         render(_planned("raw-manifest", {"manifest": long}), BINDING, run_id=RUN_ID, experiment="e")

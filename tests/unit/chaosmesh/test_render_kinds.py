@@ -20,8 +20,6 @@ from chaosrunner.core.model import DriverKind
 from tests.unit.chaosmesh import crd
 from tests.unit.chaosmesh.builders import RUN_ID, plan, planned
 
-pytestmark = pytest.mark.unit
-
 PEER = {"namespace": "db", "labelSelector": {"app": "pg"}, "mode": "fixed", "value": 2}
 RAW = {"apiVersion": "chaos-mesh.org/v1alpha1", "kind": "NetworkChaos"}
 

@@ -28,8 +28,6 @@ from chaosrunner.core.plan import PlannedFault, make_plan
 from tests.unit.chaosmesh import crd
 from tests.unit.chaosmesh.builders import RUN_ID
 
-pytestmark = pytest.mark.unit
-
 POSITIONED = re.compile(r"^exp\.yaml:[0-9]+:[0-9]+: spec\.[^ ]+: .+")
 PODS = {"namespace": "demo", "labelSelector": {"app": "redis"}, "mode": "all"}
 LOCAL = {

@@ -29,8 +29,6 @@ from chaosrunner.core.plan import make_plan
 from tests.unit.chaosmesh import crd
 from tests.unit.chaosmesh.builders import RUN_ID
 
-pytestmark = pytest.mark.unit
-
 ROOT = Path(__file__).resolve().parents[3]
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))
 MUTANTS_PER_FILE = 80

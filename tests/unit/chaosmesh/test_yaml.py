@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 import yaml
 
 from chaosrunner.adapters.chaosmesh import render_all, to_yaml
 from tests.unit.chaosmesh.builders import RUN_ID, plan
-
-pytestmark = pytest.mark.unit
 
 FAULTS = [
     {"name": "lossy", "type": "network-loss", "params": {"loss": "25%", "correlation": "25%"}},

@@ -21,8 +21,6 @@ from chaosrunner.cli import main
 from tests.support import BASE
 from tests.unit.cli.conftest import Fakes
 
-pytestmark = pytest.mark.unit
-
 ROOT = Path(__file__).resolve().parents[3]
 REDIS = str(ROOT / "experiments/redis-timeout.yaml")
 NOISE = ("Traceback", "Exception ignored", "BrokenPipeError", "Errno 32")

@@ -12,11 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from chaosrunner.adapters.reports import markdown
 from chaosrunner.cli import main
-from chaosrunner.runner import session
 from tests.unit.cli.conftest import Fakes
-
-pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS = str(ROOT / "experiments/redis-timeout.yaml")
@@ -40,10 +38,8 @@ def _boom(*_args: object, **_kw: object) -> object:
             id="render",
         ),
         pytest.param("chaosrunner.core.schema.experiment_schema", ["schema"], id="schema"),
-        pytest.param("chaosrunner.adapters.lab.status", ["lab", "status"], id="lab"),
-        pytest.param(
-            "chaosrunner.adapters.local.driver.cleanup", ["cleanup", "--all"], id="cleanup"
-        ),
+        pytest.param("chaosrunner.lab.status", ["lab", "status"], id="lab"),
+        pytest.param("chaosrunner.runner.cleanup.clean_up", ["cleanup", "--all"], id="cleanup"),
     ],
 )
 def test_an_unexpected_exception_in_any_command_is_exit_4_and_one_line(
@@ -147,7 +143,7 @@ def test_a_summary_that_cannot_be_written_does_not_change_the_verdict(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(session.markdown, "render", _boom)
+    monkeypatch.setattr(markdown, "render", _boom)
     out = tmp_path / "out"
     assert main(["run", str(fakes.file), "--output-dir", str(out)]) == 0
     captured = capsys.readouterr()

@@ -11,8 +11,6 @@ import pytest
 from chaosrunner.cli import main
 from tests.unit.cli.conftest import Fakes
 
-pytestmark = pytest.mark.unit
-
 
 def _run(fakes: Fakes, out: Path) -> dict[str, object]:
     assert main(["run", str(fakes.file), "--output-dir", str(out)]) == 0
@@ -55,7 +53,7 @@ def test_a_run_killed_mid_blast_is_error_never_passed(
     assert journal["outcome"]["verdict"] == "ERROR"
     assert journal["failure"]["stage"] == "crash"
     assert "no end record" in journal["failure"]["message"]
-    assert journal["injections"][0]["confirmed_at"] is not None  # the evidence it left
+    assert journal["injections"][0]["confirmedAt"] is not None  # the evidence it left
     assert len([p for p in journal["series"]["latency"]["phase"] if p == "o"]) == 2
     assert "ERROR" in (out / "summary.md").read_text()
     assert 'errors="' in (out / "junit.xml").read_text()

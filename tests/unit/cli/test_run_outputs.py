@@ -27,8 +27,6 @@ from chaosrunner.runner.stop import StopFlag
 from tests.support import experiment
 from tests.unit.cli.conftest import Fakes, crashing_preflight
 
-pytestmark = pytest.mark.unit
-
 ROOT = Path(__file__).resolve().parents[3]
 
 

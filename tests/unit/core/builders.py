@@ -78,6 +78,9 @@ def sli_record(
     min_ratio: float = 1.0,
     sustain: float = 0.0,
     no_data: NoDataPolicy = NoDataPolicy.INCONCLUSIVE,
+    slice_window: float = INTERVAL,
+    slice_target: float = 1.0,
+    severity: str = "critical",
 ) -> SliRecord:
     obj = parse_objective(objective)
     return SliRecord(
@@ -90,6 +93,9 @@ def sli_record(
         min_ratio=min_ratio,
         sustain_seconds=sustain,
         no_data=no_data,
+        slice_window=slice_window,
+        slice_target=slice_target,
+        severity=severity,
     )
 
 

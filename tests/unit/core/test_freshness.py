@@ -22,8 +22,6 @@ from chaosrunner.core.freshness import (
 from chaosrunner.core.model import SliKind
 from chaosrunner.core.promql import compile_sli, selectors
 
-pytestmark = pytest.mark.unit
-
 AT = 1_700_000_100.0
 LAB = FreshnessBound({"demo": 1.0, "loadgen": 1.0})  # the lab scrapes every second: bound 3 s
 DEMO = {"job": "demo", "instance": "127.0.0.1:18080"}

@@ -26,8 +26,6 @@ from tests.unit.core.builders import (
     sli_record,
 )
 
-pytestmark = pytest.mark.unit
-
 G = 0.05
 B = 2.0
 UP = 1.0  # availability, good against ">= 99%"

@@ -31,8 +31,6 @@ from chaosrunner.core.journal import SliRecord
 from chaosrunner.core.model import JudgeRule, NoDataPolicy, Phase
 from tests.unit.core.builders import ERR, MS, ND, Missing, Tick, series_of, sli_record
 
-pytestmark = pytest.mark.unit
-
 SEED = 20_240_611
 SEQUENCES = 100
 THRESHOLD = 1.0
@@ -41,7 +39,13 @@ FILLS = (THRESHOLD - 100.0, THRESHOLD, THRESHOLD + 100.0)
 MAX_UNKNOWN = 3
 ORDERED = ("<=", "<", ">=", ">")
 EQUALITY = ("==", "!=")
-TICK_RULES = (JudgeRule.EVERY_TICK, JudgeRule.TICKS_RATIO, JudgeRule.SUSTAINED, JudgeRule.FINAL)
+TICK_RULES = (
+    JudgeRule.EVERY_TICK,
+    JudgeRule.TICKS_RATIO,
+    JudgeRule.SUSTAINED,
+    JudgeRule.FINAL,
+    JudgeRule.TIMESLICES,
+)
 
 
 class _FixedBad:
@@ -83,6 +87,20 @@ def reference_holds(rec: SliRecord, values: Sequence[Known]) -> bool:
             return True
         case JudgeRule.FINAL:
             return good[-1]
+        case JudgeRule.TIMESLICES:
+            # Slices of slice_window seconds from the first tick; the tick at the last second
+            # closes the last full slice; a shorter tail is left out. A slice is good when all
+            # of its ticks are.
+            w = rec.slice_window
+            full = int((len(good) - 1) // w)
+            slices = [[] for _ in range(full)]  # type: list[list[bool]]
+            for t, g in enumerate(good):
+                k = int(t // w)
+                if k == full and (len(good) - 1) % w == 0 and full:
+                    k = full - 1
+                if k < full:
+                    slices[k].append(g)
+            return sum(all(s) and bool(s) for s in slices) >= rec.slice_target * full - 1e-9
     if len(numbers) < len(values):
         return False  # no data under noData: fail breaks an aggregate
     match rec.rule:
@@ -133,6 +151,8 @@ def random_case(
         min_ratio=rng.choice((0.5, 0.75, 0.8, 0.9, 1.0)),
         sustain=rng.choice((0.0, 1.0, 2.0, 2.5, 3.0)),
         no_data=policy,
+        slice_window=rng.choice((1.0, 2.0, 3.0)),
+        slice_target=rng.choice((0.5, 0.75, 1.0)),
     )
     return Case(rec, tuple(ticks))
 
@@ -169,7 +189,9 @@ def test_judge_phase_agrees_with_every_reading_of_the_unknown_ticks(
         seen[outcome] += 1
         readings = [reference_holds(case.rec, values) for values in completions(case)]
         # Ticks one second apart span len-1 seconds: too short for a longer sustained breach.
-        too_short = rule is JudgeRule.SUSTAINED and len(case.ticks) - 1 < case.rec.sustain_seconds
+        too_short = (
+            rule is JudgeRule.SUSTAINED and len(case.ticks) - 1 < case.rec.sustain_seconds
+        ) or (rule is JudgeRule.TIMESLICES and len(case.ticks) - 1 < case.rec.slice_window)
         assert (outcome is Outcome.TOO_SHORT) == too_short, case
         if outcome is Outcome.TOO_SHORT:
             assert all(readings), f"too-short, yet a reading is violated: {case}"

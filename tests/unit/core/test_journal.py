@@ -58,8 +58,6 @@ from tests.unit.core.builders import (
     sli_record,
 )
 
-pytestmark = pytest.mark.unit
-
 G = 0.05
 B = 2.0
 
@@ -208,7 +206,7 @@ def test_decide_is_the_same_after_a_round_trip(build: Callable[[], Journal]) -> 
     assert decide(Journal.from_dict(journal.to_dict())) == decide(journal)
 
 
-@pytest.mark.parametrize("version", [None, 0, 4, "1"], ids=repr)
+@pytest.mark.parametrize("version", [None, 0, 5, "1"], ids=repr)
 def test_from_dict_rejects_another_schema_version(version: object) -> None:
     raw = journal_with().to_dict()
     raw["schemaVersion"] = version
@@ -217,7 +215,7 @@ def test_from_dict_rejects_another_schema_version(version: object) -> None:
 
 
 def test_schema_version_is_written() -> None:
-    assert journal_with().to_dict()["schemaVersion"] == SCHEMA_VERSION == 3
+    assert journal_with().to_dict()["schemaVersion"] == SCHEMA_VERSION == 4
 
 
 def test_from_dict_of_a_minimal_journal() -> None:

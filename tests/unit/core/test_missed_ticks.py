@@ -14,8 +14,6 @@ from chaosrunner.core.model import JudgeRule, Phase
 from chaosrunner.core.verdict import Verdict, decide
 from tests.unit.core.builders import Tick, at, journal_with, sli_record
 
-pytestmark = pytest.mark.unit
-
 G, B = 0.05, 2.0  # latency <= 200ms: good, bad
 M = "missed"
 

@@ -21,8 +21,6 @@ from chaosrunner.core.model import (
 )
 from chaosrunner.core.plan import ScheduleError, make_plan, schedule_faults
 
-pytestmark = pytest.mark.unit
-
 PARALLEL = FaultOrder.PARALLEL
 SERIAL = FaultOrder.SERIAL
 

@@ -12,8 +12,6 @@ import pytest
 from chaosrunner.core.model import SliKind
 from chaosrunner.core.promql import Matcher, Selector, compile_sli, promql_duration, selectors
 
-pytestmark = pytest.mark.unit
-
 ROUTE = 'route="/items/{id}"'
 
 

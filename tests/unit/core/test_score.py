@@ -11,8 +11,6 @@ from chaosrunner.core.model import JudgeRule, Phase
 from chaosrunner.core.score import score_of
 from tests.unit.core.builders import ERR, ND, series_of, sli_record
 
-pytestmark = pytest.mark.unit
-
 
 @dataclass(frozen=True)
 class _Observe:

@@ -24,8 +24,6 @@ from chaosrunner.core.model import JudgeRule, NoDataPolicy, Phase
 from chaosrunner.core.verdict import Verdict, decide
 from tests.unit.core.builders import ND, Tick, at, journal_with, sli_record
 
-pytestmark = pytest.mark.unit
-
 G, B = 0.05, 2.0  # latency <= 200ms: good, bad
 S = "stale"
 WHY = "target demo 127.0.0.1:18080 is down (up == 0: its last scrape failed)"

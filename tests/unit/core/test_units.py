@@ -15,8 +15,6 @@ from chaosrunner.core.units import (
     parse_percent,
 )
 
-pytestmark = pytest.mark.unit
-
 NAN = math.nan
 INF = math.inf
 
@@ -51,7 +49,7 @@ def test_parse_duration(text: str, seconds: float) -> None:
         pytest.param(" 1s", id="leading-space"),
         pytest.param("s", id="unit-only"),
         pytest.param(".5s", id="no-leading-digit"),
-        pytest.param("1d", id="days"),
+        pytest.param("1w", id="weeks"),
         pytest.param("1S", id="uppercase"),
         pytest.param("1s\n", id="trailing-newline"),
     ],
@@ -225,3 +223,8 @@ def test_wants_low(comparator: Comparator, wants_low: bool) -> None:
 
 def test_every_comparator_is_covered() -> None:
     assert {c.value for c in Comparator} == {"<=", "<", ">=", ">", "==", "!="}
+
+
+def test_parse_duration_reads_days_for_slo_windows() -> None:
+    assert parse_duration("30d") == 30 * 86400.0
+    assert parse_duration("1d12h") == 36 * 3600.0

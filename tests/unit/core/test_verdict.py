@@ -30,8 +30,6 @@ from tests.unit.core.builders import (
     sli_record,
 )
 
-pytestmark = pytest.mark.unit
-
 G = 0.05  # latency, good
 B = 2.0  # latency, bad
 CLEANUP = "chaosrunner cleanup --run-id run-1"
@@ -328,7 +326,7 @@ def test_missing_evidence_in_observe_and_recovery_are_both_named() -> None:
 FAILED_CASES = [
     pytest.param(
         lambda: journal_with({"latency": {Phase.OBSERVE: [G, B, G, B, G]}}),
-        "2/5 ticks missed <= 200ms, worst 2",
+        "2/5 ticks missed <= 200 ms, worst 2.0 s",
         id="violated",
     ),
     pytest.param(
@@ -371,7 +369,7 @@ FAILED_CASES = [
             {"latency": {Phase.OBSERVE: [G, ND, G]}},
             slis=[AVAILABILITY, sli_record(no_data=NoDataPolicy.FAIL)],
         ),
-        "1/3 ticks missed <= 200ms",
+        "1/3 ticks missed <= 200 ms",
         id="no-data-under-fail-policy",
     ),
     pytest.param(
@@ -403,9 +401,9 @@ def test_failed_names_every_violation_and_nothing_else() -> None:
     reasons = decide(journal).reasons
     assert len(reasons) == 3, reasons
     assert reasons[0].startswith("SLI 'availability' violated in the blast window: ")
-    assert reasons[0].endswith("1/2 ticks missed >= 99%, worst 0.5")
+    assert reasons[0].endswith("1/2 ticks missed >= 99 %, worst 50.0 %")
     assert reasons[1].startswith("SLI 'latency' violated in the blast window: ")
-    assert "2/2 ticks missed <= 200ms, worst 2" in reasons[1]
+    assert "2/2 ticks missed <= 200 ms, worst 2.0 s" in reasons[1]
     assert reasons[2] == "SLI 'latency' did not recover within 10s (<= 200ms)"
 
 
@@ -590,8 +588,9 @@ def test_every_verdict_has_an_exit_code() -> None:
         pytest.param(journal_with, 100.0, id="all-good"),
         pytest.param(lambda: journal_with({"latency": {Phase.OBSERVE: [B] * 5}}), 50.0, id="half"),
         pytest.param(
+            # per-tick slices [G] [ND] [ERR] [G, G]: latency 2 of 4, weighted with availability
             lambda: journal_with({"latency": {Phase.OBSERVE: [G, ND, ERR, G, G]}}),
-            80.0,
+            75.0,
             id="missing-ticks-count-as-missed",
         ),
         pytest.param(lambda: journal_with(injections=[]), None, id="nothing-injected"),
@@ -599,12 +598,12 @@ def test_every_verdict_has_an_exit_code() -> None:
             lambda: journal_with(
                 {"latency": {Phase.OBSERVE: []}, "availability": {Phase.OBSERVE: []}}
             ),
-            None,
+            0.0,  # injected but nothing judged: missing evidence scores 0, never "no score"
             id="no-observe-ticks",
         ),
         pytest.param(
             lambda: journal_with(abort=guardrail_abort(), injections=[injection(confirmed=False)]),
-            100.0,
+            99.0,  # not PASSED: never 100
             id="created-though-unconfirmed",
         ),
     ],
@@ -623,12 +622,12 @@ def test_decision_to_dict() -> None:
     assert isinstance(reasons, list)
     assert len(reasons) == 2
     assert reasons[0].startswith("SLI 'latency' violated in the blast window: ")
-    assert reasons[0].endswith("1/3 ticks missed <= 200ms, worst 2")
+    assert reasons[0].endswith("1/3 ticks missed <= 200 ms, worst 2.0 s")
     assert reasons[1] == f"fault 'pause-backend' was not confirmed removed; run `{CLEANUP}`"
     assert out == {
         "verdict": "FAILED",
         "exitCode": 1,
-        "score": 87.5,  # 7 of 8 blast-window ticks (5 availability, 3 latency) met
+        "score": 75.0,  # availability 4 of 4 slices, latency 1 of 2 ([G], [B, G]), equal weights
         "faultsLeft": ["pause-backend"],
         "slis": [
             {
@@ -647,7 +646,7 @@ def test_decision_to_dict() -> None:
                 "observe": "violated",
                 "recovery": "held",
                 "recoverySeconds": 2.0,
-                "gap": "blast window: 1/3 ticks missed <= 200ms, worst 2",
+                "gap": "blast window: 1/3 ticks missed <= 200 ms, worst 2.0 s",
             },
         ],
     }
@@ -657,7 +656,7 @@ def test_gap_names_both_blast_window_and_recovery() -> None:
     journal = journal_with({"latency": {Phase.OBSERVE: [B, ND], Phase.RECOVERY: [B]}})
     latency = decide(journal).slis[1]
     assert latency.gap == (
-        "blast window: 1/2 ticks missed <= 200ms, worst 2; "
+        "blast window: 1/2 ticks missed <= 200 ms, worst 2.0 s; "
         "did not recover within the recovery limit"
     )
 
@@ -667,7 +666,7 @@ def test_gap_without_a_worst_value() -> None:
         {"latency": {Phase.OBSERVE: [ND, ND]}},
         slis=[AVAILABILITY, replace(LATENCY, no_data=NoDataPolicy.FAIL)],
     )
-    assert decide(journal).slis[1].gap == "blast window: 2/2 ticks missed <= 200ms"
+    assert decide(journal).slis[1].gap == "blast window: 2/2 ticks missed <= 200 ms"
 
 
 # -- purity -----------------------------------------------------------------------------------
@@ -717,7 +716,7 @@ def test_recovery_after_the_limit_is_not_in_time() -> None:
 def test_failed_reason_says_blast_window_once() -> None:
     journal = journal_with({"latency": {Phase.OBSERVE: [B, B], Phase.RECOVERY: [B]}})
     assert decide(journal).reasons == (
-        "SLI 'latency' violated in the blast window: 2/2 ticks missed <= 200ms, worst 2",
+        "SLI 'latency' violated in the blast window: 2/2 ticks missed <= 200 ms, worst 2.0 s",
         "SLI 'latency' did not recover within 10s (<= 200ms)",
     )
 
@@ -766,9 +765,9 @@ def test_the_plan_survives_a_round_trip_and_a_version_1_journal_still_reads() ->
         "fault": "late",
         "kind": "process-pause",
         "target": "backend",
-        "one_shot": False,
-        "planned_start": 4.5,
-        "planned_end": 5.0,
+        "oneShot": False,
+        "plannedStart": 4.5,
+        "plannedEnd": 5.0,
         "expiry": 35.0,
     }
     again = Journal.from_dict(raw)

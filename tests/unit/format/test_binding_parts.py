@@ -13,8 +13,6 @@ from chaosrunner.core.errors import DriverError
 from chaosrunner.core.model import Binding, HookPart, PodsPart, ProcessPart, ProxyPart
 from tests.support import BASE, experiment
 
-pytestmark = pytest.mark.unit
-
 LOCAL_TARGETS = """\
   targets:
     backend:

@@ -19,8 +19,6 @@ from chaosrunner.core import validate
 from chaosrunner.core.errors import ExperimentError
 from tests.support import BASE
 
-pytestmark = pytest.mark.unit
-
 DECLARED = BASE.replace(
     "spec:\n",
     "spec:\n  variables:\n    latency: {default: 500ms}\n    rps: {default: '5'}\n",

@@ -11,7 +11,6 @@ import pytest
 from chaosrunner.core import validate
 from chaosrunner.core.schema import experiment_schema
 
-pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[3]
 
 

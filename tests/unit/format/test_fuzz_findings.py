@@ -11,8 +11,6 @@ import pytest
 from chaosrunner.cli import main
 from chaosrunner.core import validate
 
-pytestmark = pytest.mark.unit
-
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_TIMEOUT = (ROOT / "experiments" / "redis-timeout.yaml").read_text()
 

@@ -13,8 +13,6 @@ import pytest
 from tests.fuzz.harness import loopback_only, point_at_dead_ends, run_in_process, violations
 from tests.fuzz.mutate import mutant
 
-pytestmark = pytest.mark.unit
-
 SEED = 8
 
 

@@ -23,8 +23,6 @@ from chaosrunner.core.source import MAX_FILE_BYTES, decode, format_path
 from chaosrunner.runner.session import read_text
 from tests.support import BASE, experiment
 
-pytestmark = pytest.mark.unit
-
 SECONDS = 1.0
 MEGABYTES = 100
 

@@ -17,8 +17,6 @@ from chaosrunner.core.model import Judge, JudgeRule, tick_span
 from chaosrunner.core.plan import observing_tick
 from tests.support import BASE
 
-pytestmark = pytest.mark.unit
-
 SCHEDULE = "  schedule: {baseline: 3s, blast: 5s, recovery: 4s, probeInterval: 1s}"
 
 

@@ -7,8 +7,6 @@ import pytest
 from chaosrunner.core import validate
 from tests.support import BASE, experiment
 
-pytestmark = pytest.mark.unit
-
 URL = 'prometheus: {url: "http://127.0.0.1:9"}'
 
 

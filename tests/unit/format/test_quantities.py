@@ -16,8 +16,6 @@ import pytest
 from chaosrunner.core.schema import experiment_schema
 from chaosrunner.core.units import parse_duration, parse_objective, parse_percent
 
-pytestmark = pytest.mark.unit
-
 ODD = [
     "30s\n", "30s\r\n", "\n30s", " 30s", "30s ", "30s\t", "3 0s", "٣٠s", "30s\n\n", "",
     "99.5%\n", " 99.5% ", "99.5 %", "٩٩%", "99.5%\n",

@@ -19,8 +19,6 @@ from chaosrunner.adapters.redact import MASK, Redactor
 from chaosrunner.core import validate
 from tests.support import BASE, experiment
 
-pytestmark = pytest.mark.unit
-
 SECRET = "s3cr3t-value-42"
 
 

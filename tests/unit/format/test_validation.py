@@ -11,8 +11,6 @@ from chaosrunner.core.errors import ExperimentError
 from chaosrunner.core.model import DriverKind, JudgeRule, NoDataPolicy, SliKind
 from tests.support import BASE, experiment
 
-pytestmark = pytest.mark.unit
-
 
 def problems(
     text: str, env: str | None = None, environ: dict[str, str] | None = None, **cli_vars: str
@@ -149,7 +147,7 @@ def test_the_base_experiment_is_valid() -> None:
         pytest.param(
             "        query: 'latency_seconds'\n",
             "        query: 'latency_seconds'\n        ratio: {good: a, total: b}\n",
-            "exp.yaml:22:9: spec.steadyState.slis[1]: expected exactly one of query, ratio, quantile, burnRate, growth; found query, ratio",
+            "exp.yaml:22:9: spec.steadyState.slis[1]: expected exactly one of query, ratio, quantile, burnRate, growth, preset; found query, ratio",
             id="two-sli-forms",
         ),
         pytest.param(

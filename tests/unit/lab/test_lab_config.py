@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from chaosrunner.adapters import lab
-from chaosrunner.adapters.lab.supervisor import restart_delay
+from chaosrunner import lab
 from chaosrunner.adapters.local import procs
 from chaosrunner.core.errors import LabError
+from chaosrunner.lab.supervisor import restart_delay
 from chaosrunner.runner import session
-
-pytestmark = pytest.mark.unit
 
 
 def test_a_port_base_gives_six_consecutive_ports() -> None:

@@ -27,9 +27,8 @@ from chaosrunner.core.leakhook import (
     StartRequest,
     action_path,
 )
+from chaosrunner.core.leftovers import Leftover, Outcome, Place
 from chaosrunner.core.model import HookPart
-
-pytestmark = pytest.mark.unit
 
 
 class FakeTransport:
@@ -168,7 +167,7 @@ def test_lab_cleanup_releases_only_the_runs_leak_through_the_client(
     hook = "http://127.0.0.1:18080/debug/chaos/goroutine-leak"
     assert local_driver.cleanup_lab("r2", "http://127.0.0.1:9", hook) == []
     assert local_driver.cleanup_lab("r1", "http://127.0.0.1:9", hook) == [
-        "leak of run r1: released"
+        Leftover(Place.LAB, "leak of run r1", Outcome.RELEASED)
     ]
     assert posted == [f"{hook}/release"]
 

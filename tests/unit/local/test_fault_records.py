@@ -23,8 +23,6 @@ from chaosrunner.adapters.local.records import (
     UnknownAction,
 )
 
-pytestmark = pytest.mark.unit
-
 ACTIONS = (
     SignalAction(pid=42, starttime=1234, signal="SIGCONT"),
     HttpAction("DELETE", "http://127.0.0.1:9/proxies/p/toxics/t"),

@@ -8,14 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from chaosrunner import lab
 from chaosrunner.adapters.local import driver as local
 from chaosrunner.adapters.local import resources
+from chaosrunner.adapters.local.process_faults import with_lab_pid_file
 from chaosrunner.core.build import binding_of
+from chaosrunner.core.faults import REGISTRY
+from chaosrunner.core.model import DriverKind
 from chaosrunner.core.plan import make_plan
 from chaosrunner.core.ports import RunInfo
-from tests.support import experiment
-
-pytestmark = pytest.mark.unit
+from tests.support import BASE, experiment
 
 # Nothing listens on port 9: the proxy lookups fail fast and only the lock keys are under test.
 API = "http://127.0.0.1:9"
@@ -152,10 +154,63 @@ def test_a_lab_service_and_its_pid_file_are_one_process(
 ) -> None:
     monkeypatch.setenv("CHAOSRUNNER_STATE_DIR", str(tmp_path))
     pid_file = tmp_path / "lab" / "pids" / "demo.pid"
-    by_service = binding_of("demo", "lab", {"process": {"labService": "demo"}})
+    by_service = with_lab_pid_file(
+        binding_of("demo", "lab", {"process": {"labService": "demo"}}), lab.service_pid_file
+    )
     by_file = binding_of("app", "lab", {"process": {"pidFile": str(pid_file)}})
     keys = [r.key for r in resources.resources("process-kill", by_service)]
     assert keys == [r.key for r in resources.resources("process-pause", by_file)]
     assert keys == [f"process:pidfile:{pid_file.resolve()}"]  # no live process: no pid, no port
     stress = [r.key for r in resources.resources("memory-stress", by_file)]
     assert stress == [*keys, "host:memory"]
+
+
+def test_a_lab_service_is_found_through_the_lookup_the_driver_was_given(tmp_path: Path) -> None:
+    text = BASE.replace("{process: {pidFile: /tmp/none.pid}}", "{process: {labService: demo}}")
+    exp = experiment(text)
+    asked: list[str] = []
+
+    def lookup(name: str) -> Path:
+        asked.append(name)
+        return tmp_path / f"{name}.pid"
+
+    drv = local.LocalDriver(exp, tmp_path, lab_pid_file=lookup)
+    checks = drv.preflight(make_plan(exp), RunInfo("r1", "locks", time.time()))
+    drv.close()
+    assert asked and set(asked) == {"demo"}
+    held = [c.detail for c in checks if c.name.startswith("no other run holds")]
+    assert held == [f"process:pidfile:{(tmp_path / 'demo.pid').resolve()}"]
+
+
+def test_a_lab_service_without_the_lab_is_refused_in_preflight(tmp_path: Path) -> None:
+    text = BASE.replace("{process: {pidFile: /tmp/none.pid}}", "{process: {labService: demo}}")
+    exp = experiment(text)
+    drv = local.LocalDriver(exp, tmp_path)
+    checks = drv.preflight(make_plan(exp), RunInfo("r1", "locks", time.time()))
+    drv.close()
+    failed = [c.detail for c in checks if not c.ok]
+    assert failed and all(
+        "process.labService 'demo' names a component of the embedded lab, and this driver was "
+        "started without the lab" in d
+        for d in failed
+    )
+
+
+LOCAL_KINDS = sorted(k for k, kind in REGISTRY.items() if kind.supports(DriverKind.LOCAL))
+
+
+@pytest.mark.parametrize("kind", LOCAL_KINDS)
+def test_every_local_kind_locks_the_part_its_registry_entry_acts_on(
+    kind: str, tmp_path: Path
+) -> None:
+    """The part comes from the kind's ``requires``: a new kind needs no line here."""
+    parts = {
+        "process": {"pidFile": str(tmp_path / "none.pid")},
+        "proxy": {"name": "redis", "api": API},
+        "hook": {"url": "http://127.0.0.1:9/leak"},
+    }
+    binding = binding_of("t", "lab", parts)
+    part = REGISTRY[kind].requires[DriverKind.LOCAL]
+    prefix = {"process": "process:pidfile:", "proxy": "toxiproxy:", "hook": "hook:"}[str(part)]
+    keys = [r.key for r in resources.resources(kind, binding)]
+    assert keys and keys[0].startswith(prefix), keys

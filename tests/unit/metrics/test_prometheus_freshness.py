@@ -8,14 +8,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from chaosrunner.adapters.prometheus import PrometheusSource
 from chaosrunner.core.freshness import TERM_LABEL
 from chaosrunner.core.journal import SampleStatus
 from chaosrunner.core.model import PrometheusConfig
-
-pytestmark = pytest.mark.unit
 
 AT = 1_700_000_100.0
 QUERY = 'sum(rate(demo_http_requests_total{code!~"5.."}[10s])) / sum(rate(demo_http_requests_total[10s]))'
@@ -55,11 +51,9 @@ class FakeClient:
 
 
 def source(answer: Callable[[str], Any], **kw: Any) -> tuple[PrometheusSource, FakeClient]:
-    src = PrometheusSource(
-        PrometheusConfig("http://127.0.0.1:9", max_sample_age=kw.pop("age", None))
-    )
+    config = PrometheusConfig("http://127.0.0.1:9", max_sample_age=kw.pop("age", None))
     client = FakeClient(answer, **kw)
-    src._client = client  # type: ignore[assignment]
+    src = PrometheusSource(config, client=client)
     return src, client
 
 

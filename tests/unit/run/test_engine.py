@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from chaosrunner.core.journal import SampleStatus
 from chaosrunner.core.model import Phase
 from chaosrunner.core.ports import Reading
@@ -21,8 +19,6 @@ from tests.support import (
     experiment,
     steady,
 )
-
-pytestmark = pytest.mark.unit
 
 HEALTHY = {"ok": 1.0, "latency": 0.05, "errors_ratio": 0.0}
 
@@ -290,7 +286,7 @@ def test_journal_is_written_before_the_driver_injects() -> None:
     drv.inject = inject  # type: ignore[method-assign]
     runner.run()
     intent = seen["journal"]["injections"]
-    assert intent and intent[0]["fault"] == "pause-backend" and intent[0]["created_at"] is None
+    assert intent and intent[0]["fault"] == "pause-backend" and intent[0]["createdAt"] is None
 
 
 def test_recovery_failure_is_failed() -> None:

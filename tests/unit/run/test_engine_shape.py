@@ -7,14 +7,10 @@ from __future__ import annotations
 import ast
 import inspect
 
-import pytest
-
 from chaosrunner.core.journal import Journal, VerdictRecord
 from chaosrunner.runner import engine
 from tests.support import steady
 from tests.unit.run.test_engine import HEALTHY, make
-
-pytestmark = pytest.mark.unit
 
 TREE = ast.parse(inspect.getsource(engine))
 RUNNER = next(n for n in TREE.body if isinstance(n, ast.ClassDef) and n.name == "Runner")

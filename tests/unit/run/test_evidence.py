@@ -16,8 +16,6 @@ from chaosrunner.core.verdict import Verdict
 from tests.support import BASE, FakeDriver, Script, steady
 from tests.unit.run.test_engine import HEALTHY, make
 
-pytestmark = pytest.mark.unit
-
 
 def with_faults(faults: str, schedule: str = "") -> str:
     text = BASE.replace(
@@ -99,7 +97,7 @@ def test_a_fault_planned_between_two_ticks_starts_and_ends_at_its_planned_time()
     assert [round(times[i] - start, 3) for i in span] == [0, 1, 2, 3, 4, 5]
     assert sink.last is not None
     assert [p["fault"] for p in sink.last["plan"]] == ["early", "between"]
-    assert sink.last["plan"][1]["planned_start"] == 2.5
+    assert sink.last["plan"][1]["plannedStart"] == 2.5
 
 
 def test_a_fault_planned_after_the_last_tick_is_injected_and_never_passed() -> None:

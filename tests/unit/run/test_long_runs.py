@@ -22,8 +22,6 @@ from chaosrunner.core.verdict import Verdict, decide
 from tests.support import BASE, FakeDriver, Script, steady
 from tests.unit.run.test_engine import HEALTHY, make
 
-pytestmark = pytest.mark.unit
-
 
 def hanging(
     script: Script, key: str, when: Callable[[float], bool], release: threading.Event

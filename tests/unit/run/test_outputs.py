@@ -17,8 +17,6 @@ from tests.support import FakeDriver, steady
 from tests.unit.run.test_engine import HEALTHY, make
 from tests.unit.run.test_evidence import LATE, _guard, _raise, with_faults
 
-pytestmark = pytest.mark.unit
-
 
 def suite(xml: str) -> ET.Element:
     root = ET.fromstring(xml)
@@ -109,30 +107,32 @@ def test_a_guardrail_that_always_saw_is_a_passing_case() -> None:
     [
         pytest.param(
             SliTick(None, SampleStatus.ERROR, False, "<= 200ms", "connection refused"),
-            "latency=probe error: connection refused (<= 200ms) unknown",
+            "latency=probe error: connection refused (<= 200 ms) unknown",
             id="probe-error",
         ),
         pytest.param(
             SliTick(None, SampleStatus.NO_DATA, False, "<= 200ms"),
-            "latency=no data (<= 200ms) unknown",
+            "latency=no data (<= 200 ms) unknown",
             id="no-data",
         ),
         pytest.param(
             SliTick(0.5, SampleStatus.STALE, False, "<= 200ms", "newest sample 40s old"),
-            "latency=stale: newest sample 40s old (<= 200ms) unknown",
+            "latency=stale: newest sample 40s old (<= 200 ms) unknown",
             id="stale",
         ),
         pytest.param(
-            SliTick(0.05, SampleStatus.OK, True, "<= 200ms"), "latency=0.05 (<= 200ms) ok", id="ok"
+            SliTick(0.05, SampleStatus.OK, True, "<= 200ms"),
+            "latency=50.0 ms (<= 200 ms) ok",
+            id="ok",
         ),
         pytest.param(
             SliTick(0.5, SampleStatus.OK, False, "<= 200ms"),
-            "latency=0.5 (<= 200ms) MISS",
+            "latency=500 ms (<= 200 ms) MISS",
             id="miss",
         ),
         pytest.param(
             SliTick(None, SampleStatus.ERROR, False, "<= 200ms", "x" * 100 + "\nsecond line"),
-            "latency=probe error: " + "x" * 59 + "… (<= 200ms) unknown",
+            "latency=probe error: " + "x" * 59 + "… (<= 200 ms) unknown",
             id="long-error-shortened",
         ),
     ],

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-import pytest
-
 from chaosrunner.adapters.reports import junit, markdown
 from chaosrunner.core.journal import SampleStatus
 from chaosrunner.core.ports import Reading
 from chaosrunner.core.verdict import Verdict
 from tests.support import FakeDriver, Script, steady
 from tests.unit.run.test_engine import HEALTHY, make
-
-pytestmark = pytest.mark.unit
 
 WHY = (
     "target backend 127.0.0.1:9 is down (up == 0: its last scrape failed) and the query reads "
