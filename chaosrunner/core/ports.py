@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol, TypeAlias
 
 from chaosrunner.core.journal import CheckRecord, Event, SampleStatus, TargetRecord
 from chaosrunner.core.model import Binding, DriverKind
@@ -93,6 +93,11 @@ class RunInfo:
     started_at: float
 
 
+JsonValue: TypeAlias = (
+    str | int | float | bool | None | Sequence["JsonValue"] | Mapping[str, "JsonValue"]
+)
+
+
 @dataclass(frozen=True)
 class Handle:
     """What a driver created for one fault: enough to confirm, remove and clean it up."""
@@ -100,7 +105,9 @@ class Handle:
     fault: str
     created_at: float
     expires_at: float
-    details: Mapping[str, Any] = field(default_factory=dict)
+    #: What the journal records of the injection (names, selectors, the objects created): plain
+    #: JSON values, never a driver's own state (each driver keeps that, typed, per fault).
+    details: Mapping[str, JsonValue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

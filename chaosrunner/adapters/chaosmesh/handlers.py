@@ -20,7 +20,7 @@ from chaosrunner.adapters.chaosmesh.pods import Selection
 from chaosrunner.adapters.kube.api import Kube
 from chaosrunner.core.model import Binding
 from chaosrunner.core.plan import PlannedFault
-from chaosrunner.core.ports import Confirmation, Removal, RunInfo
+from chaosrunner.core.ports import Confirmation, JsonValue, Removal, RunInfo
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class FaultContext:
 class Injection(Protocol):
     """One injected fault, as its handler left it."""
 
-    def details(self) -> Mapping[str, object]:
+    def details(self) -> Mapping[str, JsonValue]:
         """What the journal records of it (``injections[].details``)."""
         ...
 

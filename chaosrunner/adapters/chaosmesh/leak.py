@@ -35,7 +35,7 @@ from chaosrunner.core.leakhook import (
     action_path,
 )
 from chaosrunner.core.model import HookPart
-from chaosrunner.core.ports import Confirmation, Removal
+from chaosrunner.core.ports import Confirmation, JsonValue, Removal
 
 POLL = 0.5
 log = structlog.get_logger("chaosrunner.chaosmesh.leak")
@@ -175,7 +175,7 @@ class LeakInjection:
     pods: tuple[tuple[str, str], ...]
     run_id: str
 
-    def details(self) -> dict[str, object]:
+    def details(self) -> dict[str, JsonValue]:
         return {
             "pods": [f"{ns}/{pod}" for ns, pod in self.pods],
             "port": self.hook.port,

@@ -31,7 +31,7 @@ from chaosrunner.adapters.chaosmesh.render import render
 from chaosrunner.adapters.kube.api import Kube, parse_time
 from chaosrunner.core.errors import ApiError, Conflict, InjectionError, NotFound, RemovalError
 from chaosrunner.core.journal import TargetRecord
-from chaosrunner.core.ports import Confirmation, Removal
+from chaosrunner.core.ports import Confirmation, JsonValue, Removal
 
 CLEAN_FINALIZER = "chaos-mesh.chaos-mesh.org/cleanFinalizer"
 FORCED = "forced"
@@ -249,7 +249,7 @@ class ObjectInjection:
     created_at: float
     finalizer_timeout: float
 
-    def details(self) -> dict[str, object]:
+    def details(self) -> dict[str, JsonValue]:
         return {"object": self.ref.to_dict()}
 
     def confirm(self, kube: Kube, timeout: float) -> Confirmation:

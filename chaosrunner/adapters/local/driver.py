@@ -49,7 +49,7 @@ from chaosrunner.core.journal import CheckRecord, TargetRecord
 from chaosrunner.core.leftovers import Leftover, Outcome, Place
 from chaosrunner.core.model import Binding, DriverKind, Experiment
 from chaosrunner.core.plan import Plan, PlannedFault
-from chaosrunner.core.ports import Confirmation, Handle, Removal, RunInfo
+from chaosrunner.core.ports import Confirmation, Handle, JsonValue, Removal, RunInfo
 
 log = structlog.get_logger("chaosrunner.local")
 POLL = 0.1
@@ -194,7 +194,7 @@ class LocalDriver:
         name = fault.fault.name
         self._prepared[name] = prepared
         self._undo_actions[name] = list(prepared.undo)
-        details: dict[str, object] = {"targets": list(prepared.targets), **prepared.details}
+        details: dict[str, JsonValue] = {"targets": list(prepared.targets), **prepared.details}
         record: FaultRecord | None = None
         if not fault.kind.one_shot:
             me = procs.lookup(os.getpid())
