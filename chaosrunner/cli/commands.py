@@ -83,7 +83,7 @@ def _mask_secret_vars(args: argparse.Namespace) -> None:
         logs.set_secrets(Redactor(secrets))
 
 
-def _progress(args: argparse.Namespace) -> LiveProgress | PlainProgress | NullProgress:
+def progress_view(args: argparse.Namespace) -> LiveProgress | PlainProgress | NullProgress:
     if args.log_format == "json":
         return NullProgress()
     if sys.stdout.isatty():
@@ -101,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
     # The handlers stay installed until the reports are out: a late Ctrl-C must not kill the
     # process half-way through writing them.
     with handle_signals(stop):
-        progress = _progress(args)
+        progress = progress_view(args)
         try:
             result = session.run_experiment(
                 experiment,
@@ -110,7 +110,7 @@ def _run(args: argparse.Namespace) -> int:
                 output_dir=args.output_dir,
                 dry_run=args.dry_run,
                 run_id=args.run_id,
-                results=_results_dir(args),
+                results=results_dir(args),
                 notifier=webhook_notifier(args, experiment.notify),
                 cluster=ClusterOptions(
                     kubeconfig=args.kubeconfig,
@@ -119,9 +119,9 @@ def _run(args: argparse.Namespace) -> int:
                 ),
             )
         finally:
-            _after_verdict("close the progress view", progress.close)
+            after_verdict("close the progress view", progress.close)
         view = PlainProgress(sys.stdout) if isinstance(progress, LiveProgress) else progress
-        _after_verdict("show the result", lambda: _show(view, result))
+        after_verdict("show the result", lambda: _show(view, result))
         for problem in result.report_errors:
             sys.stderr.write(logs.redact(f"chaosrunner: warning: {problem}") + "\n")
         for problem in result.notify_errors:
@@ -169,7 +169,7 @@ def _show(view: PlainProgress | NullProgress, result: RunResult) -> None:
     view.result(decision, [str(p) for p in result.outputs])
 
 
-def _after_verdict(what: str, action: Callable[[], None]) -> None:
+def after_verdict(what: str, action: Callable[[], None]) -> None:
     """Run a step after the verdict was kept; its failure is logged, never an exit code."""
     try:
         action()
@@ -188,7 +188,7 @@ def _report(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ChaosRunnerError(f"--format: {exc}") from exc
     rebuilt = session.rebuild_outputs(
-        args.run_dir, formats=formats, output_dir=args.output_dir, results=_results_dir(args)
+        args.run_dir, formats=formats, output_dir=args.output_dir, results=results_dir(args)
     )
     view = PlainProgress(sys.stdout)
     if rebuilt.unfinished:
@@ -196,7 +196,7 @@ def _report(args: argparse.Namespace) -> int:
     if rebuilt.truncated:
         view.message("its last journal line was cut short (the run was killed while writing it)")
     written = rebuilt.written
-    _after_verdict(
+    after_verdict(
         "show the result", lambda: view.result(rebuilt.decision, [str(p) for p in written.outputs])
     )
     for problem in written.report_errors:
@@ -207,7 +207,7 @@ def _report(args: argparse.Namespace) -> int:
     return rebuilt.decision.verdict.exit_code
 
 
-def _results_dir(args: argparse.Namespace) -> Path:
+def results_dir(args: argparse.Namespace) -> Path:
     """``--results``, else the default store (``adapters/results.py`` says where)."""
     from chaosrunner.adapters import results
 
@@ -223,7 +223,7 @@ def _history(args: argparse.Namespace) -> int:
 
     if args.limit < 1:
         raise ChaosRunnerError(f"--limit: {args.limit} is not a positive number of runs")
-    root = _results_dir(args)
+    root = results_dir(args)
     stored = results.ResultsStore(root).runs(args.experiment, args.env, summary_of_journal)
     view = PlainProgress(sys.stdout)
     if not stored:

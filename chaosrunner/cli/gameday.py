@@ -8,7 +8,7 @@ import sys
 
 from chaosrunner.adapters import logs
 from chaosrunner.adapters.progress import LiveProgress, PlainProgress
-from chaosrunner.cli.commands import _after_verdict, _progress, _results_dir, webhook_notifier
+from chaosrunner.cli.commands import after_verdict, progress_view, results_dir, webhook_notifier
 from chaosrunner.core.gameday import GameDayRecord
 
 
@@ -26,7 +26,7 @@ def _run(args: argparse.Namespace) -> int:
     prepared = gameday.prepare(args.file, args.env, dict(args.var))  # every file, before any run
     stop = StopFlag()
     with handle_signals(stop):
-        progress = _progress(args)
+        progress = progress_view(args)
         try:
             result = gameday.run_gameday(
                 prepared,
@@ -34,13 +34,13 @@ def _run(args: argparse.Namespace) -> int:
                 stop=stop,
                 output_dir=args.output_dir,
                 serve=args.serve_address or (DEFAULT_ADDR if args.serve else None),
-                results=_results_dir(args),
+                results=results_dir(args),
                 notifier=webhook_notifier(args, prepared.gameday.notify),
             )
         finally:
-            _after_verdict("close the progress view", progress.close)
+            after_verdict("close the progress view", progress.close)
         view = PlainProgress(sys.stdout) if isinstance(progress, LiveProgress) else progress
-        _after_verdict(
+        after_verdict(
             "show the result",
             lambda: _show(view, result.record, [str(p) for p in result.outputs]),
         )

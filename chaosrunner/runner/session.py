@@ -45,7 +45,14 @@ from chaosrunner.adapters.reports.journal_file import (
     write_journal,
 )
 from chaosrunner.adapters.reports.journal_log import JOURNAL_LOG, JournalLog, read_log
-from chaosrunner.adapters.reports.writers import FORMATS, REPORT, writers_for
+from chaosrunner.adapters.reports.writers import (
+    FORMATS,
+    JOURNAL,
+    JUNIT,
+    REPORT,
+    SUMMARY,
+    writers_for,
+)
 from chaosrunner.core import validate
 from chaosrunner.core.errors import ChaosRunnerError, DriverError, ExperimentError, Problem
 from chaosrunner.core.journal import FailureStage, Journal
@@ -64,9 +71,6 @@ from chaosrunner.runner.results import keep_run, with_trend
 from chaosrunner.runner.stop import StopFlag
 
 log = structlog.get_logger("chaosrunner.session")
-JOURNAL = "journal.json"
-SUMMARY = "summary.md"
-JUNIT = "junit.xml"
 
 
 def new_run_id() -> str:
