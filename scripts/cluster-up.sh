@@ -68,6 +68,15 @@ pid_of() {
     printf '%s\n' "$pid"
 }
 
+# alive NAME: the process in NAME.pid exists and is not a zombie. Right after start_daemon
+# its command line may still be this script's (fork before exec), so pid_of cannot tell yet.
+alive() {
+    local pid state
+    pid="$(cat "$STATE/$1.pid" 2>/dev/null)" || return 1
+    state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" || return 1
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # port_owner PORT: prints a description of whoever listens on TCP PORT (any address).
 port_owner() {
     local port="$1" out
@@ -113,7 +122,7 @@ wait_for() {
     shift 3
     deadline=$((SECONDS + WAIT))
     until "$@" >/dev/null 2>&1; do
-        if ! pid_of "$name" "$match" >/dev/null; then
+        if ! pid_of "$name" "$match" >/dev/null && ! alive "$name"; then
             tail -n 30 "$STATE/$name.log" >&2 || true
             die "$name exited while waiting for $what (log: $STATE/$name.log)"
         fi
