@@ -11,7 +11,8 @@ comparator, number and unit. Digits are ASCII (``[0-9]``, not ``\d``, which in P
 Unicode digit). Every pattern ends in ``$(?!\n)``: a schema pattern is read by Python's
 ``re.search``, where a bare ``$`` also matches before a final newline, and by editors'
 JavaScript, where it does not.
-The schema keeps durations and percentages to :data:`MAX_LENGTH` characters (finite values).
+The schema keeps durations and percentages to :data:`MAX_LENGTH` characters, and an
+objective's number to 15 integer digits and a two-digit exponent: every accepted value is finite.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ DURATION_RE = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h|d))+" + END
 PERCENT_RE = r"^[0-9]+(\.[0-9]+)?%" + END
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 OBJECTIVE_RE = (
-    r"^ *(<=|>=|==|!=|<|>) *(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?) *(?:(%|ms|s|m|h) *)?" + END
+    r"^ *(<=|>=|==|!=|<|>) *(-?[0-9]{1,15}(\.[0-9]+)?([eE][-+]?[0-9]{1,2})?) *(?:(%|ms|s|m|h) *)?" + END
 )
 _OBJECTIVE = re.compile(OBJECTIVE_RE)
 

@@ -156,6 +156,8 @@ def test_parse_objective(
         pytest.param(">= 1 or 2", id="trailing-words"),
         pytest.param("<= nan", id="nan"),
         pytest.param("<= inf", id="inf"),
+        pytest.param(">= 1e999", id="exponent-overflows"),
+        pytest.param(">= " + "9" * 400, id="digits-overflow"),
     ],
 )
 def test_parse_objective_rejects_with_what_was_expected(text: str) -> None:
