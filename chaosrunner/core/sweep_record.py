@@ -230,3 +230,34 @@ def sweep_history_lines(sweeps: Sequence[SweepSummary]) -> list[str]:
         )
         lines.append(f"    {s.sentence}")
     return lines
+
+
+@dataclass(frozen=True)
+class SweepRecord:
+    """A whole sweep, as its reports show it."""
+
+    experiment: str
+    env: str
+    sweep_id: str
+    started: float
+    ended: float
+    result: SweepResult
+    #: Runs whose baseline was not steady: retried, never counted against the service.
+    not_counted: tuple[Attempt, ...] = ()
+    #: Earlier sweeps of the same experiment and parameter from the results store, newest first.
+    earlier: tuple[SweepSummary, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        spec = self.result.spec
+        return {
+            "sweepVersion": SWEEP_VERSION,
+            "sweepId": self.sweep_id,
+            "experiment": self.experiment,
+            "env": self.env,
+            "started": round(self.started, 3),
+            "ended": round(self.ended, 3),
+            "spec": spec_dict(spec),
+            "levels": [attempt_dict(a, spec) for lv in self.result.levels for a in lv.attempts],
+            "notCounted": [attempt_dict(a, spec) for a in self.not_counted],
+            "result": result_dict(self.result),
+        }

@@ -261,7 +261,7 @@ class _Sequencer:
         try:
             result = self.run_one(
                 experiment,
-                progress=_Headed(self.progress, line),
+                progress=Headed(self.progress, line),
                 stop=self.stop,
                 output_dir=self.out / folder,
                 run_id=f"{self.gameday_id}-e{i + 1:02d}",
@@ -305,7 +305,7 @@ class _Sequencer:
         return outcome
 
 
-class _Headed:
+class Headed:
     """The one live view, each phase titled with the experiment it belongs to."""
 
     def __init__(self, inner: Progress, title: str) -> None:

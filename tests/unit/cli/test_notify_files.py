@@ -12,7 +12,7 @@ from chaosrunner.cli import main
 from chaosrunner.core import validate
 from chaosrunner.core.gameday import check_gameday, load_gameday
 from chaosrunner.core.notify import Delivery, Notice, WebhookConfig
-from chaosrunner.runner import gameday, steady
+from chaosrunner.runner import steady
 from tests.support import BASE
 from tests.unit.cli.conftest import Fakes
 
