@@ -327,16 +327,17 @@ def _objective_of(level: Level | None, sli: str) -> str:
     return sli
 
 
-def _why_broken(result: SweepResult) -> str:
-    """Who breaks: the SLI that missed first at the lowest breaking level, else what broke."""
+def _why_broken(result: SweepResult) -> tuple[str, str]:
+    """Who breaks (the SLI that missed first at the lowest breaking level, else what broke),
+    and the other SLIs that missed there, as a trailing note."""
     level = result.bracket.breaks
     if result.first_broken:
-        who = _objective_of(level, result.first_broken[0])
         more = result.first_broken[1:]
-        return who + (f" (first; then {', '.join(more)})" if more else "")
+        also = f" ({', '.join(more)} missed there too)" if more else ""
+        return _objective_of(level, result.first_broken[0]), also
     if level is not None and level.aborted:
-        return "the service (a guardrail aborted the run)"
-    return "the service"
+        return "the service", " (a guardrail aborted the run)"
+    return "the service", ""
 
 
 def sentence(result: SweepResult) -> str:
@@ -344,23 +345,23 @@ def sentence(result: SweepResult) -> str:
     p = result.spec.param
     fmt = p.format
     lv, br = result.bracket.holds, result.bracket.breaks
-    who = _why_broken(result)
+    who, also = _why_broken(result)
     match result.outcome:
         case Outcome.BOUNDARY:
             assert lv is not None and br is not None
-            text = f"{who} holds up to {p.name} {fmt(lv.value)} and breaks at {fmt(br.value)}"
+            text = f"{who} holds up to {p.name} {fmt(lv.value)} and breaks at {fmt(br.value)}{also}"
         case Outcome.NO_BOUNDARY:
             assert lv is not None
             text = f"no boundary up to {p.name} {fmt(lv.value)}: every level tried held"
         case Outcome.BELOW_RANGE:
             assert br is not None
-            text = f"{who} breaks already at {p.name} {fmt(br.value)}, the lowest level tried"
+            text = f"{who} breaks already at {p.name} {fmt(br.value)}, the lowest level tried{also}"
         case Outcome.NO_EVIDENCE:
             text = f"no boundary found: no level of {p.name} was judged PASSED or FAILED"
         case _:
             low = f"holds up to {p.name} {fmt(lv.value)}" if lv else "no level held"
             high = f"breaks at {fmt(br.value)}" if br else "no level broke"
-            text = f"the boundary is uncertain: {who if br else 'the service'} {low}, {high}"
+            text = f"the boundary is uncertain: {who} {low}, {high}{also if br else ''}"
     notes = [f"{p.name} {fmt(u.value)} was {u.verdicts}" for u in result.uncertain]
     notes += [
         f"not monotonic: {fmt(b.value)} broke ({b.verdicts}) but the higher {fmt(h.value)} held"

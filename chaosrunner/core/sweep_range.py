@@ -107,8 +107,8 @@ def parse_param(text: str) -> ParamRange:
     assert low_kind is not None and high_kind is not None
     if ParamKind.DURATION in kinds and low_kind is not high_kind:
         raise ValueError(
-            f"--param: {text!r} mixes a duration and a number; write both ends in the "
-            f"variable's unit, e.g. latency=20ms..2s"
+            f"--param: {text!r} mixes a duration and a number; expected both ends in "
+            f"the variable's unit, e.g. latency=20ms..2s"
         )
     kind = low_kind if low_kind is high_kind else ParamKind.NUMBER
     param = ParamRange(name, _value(low_text, kind), _value(high_text, kind), kind)

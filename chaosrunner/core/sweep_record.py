@@ -187,7 +187,6 @@ def result_dict(result: SweepResult) -> dict[str, object]:
     fmt = result.spec.param.format
     holds, breaks = result.bracket.holds, result.bracket.breaks
     return {
-        "kind": "result",
         "outcome": result.outcome.value,
         "sentence": result.sentence,
         "exitCode": result.exit_code,
