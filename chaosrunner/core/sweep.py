@@ -8,12 +8,13 @@ Pure: the runner gives the attempts (one full run each, judged by its own verdic
 - INCONCLUSIVE and ERROR say nothing about the service: the level is uncertain, and a boundary
   with an uncertain level inside its bracket is uncertain, which the result says.
 
-``bisect`` runs FROM, then TO, then the midpoint of the widest gap between tried levels inside
-the bracket (the highest level that held below the lowest that broke, and that lowest one)
-until every gap is narrower than the resolution; an uncertain level splits a gap like any other,
-so the search goes on around it. ``linear`` runs every level in order, up to an ABORTED one.
-Then, with ``--repeat K``, each boundary level is run until it has K runs; runs of one level
-that disagree (one held, one broke) make it uncertain, and the search goes on with the rest.
+``bisect`` runs FROM, then TO (unless FROM already broke), then the midpoint of the widest gap
+between tried levels inside the bracket (the highest level that held below the lowest that
+broke, and that lowest one) until every gap is narrower than the resolution; an uncertain level
+splits a gap like any other, so the search goes on around it. ``linear`` runs every level in
+order, up to an ABORTED one. Then, with ``--repeat K``, each boundary level is run until it has
+K runs; runs of one level that disagree (one held, one broke) make it uncertain, and the search
+goes on with the rest.
 
 Bisection assumes harm grows with intensity; the result checks it: a level that held above one
 that broke is reported as not monotonic, with both levels, and the boundary is then uncertain.
@@ -173,10 +174,13 @@ def _bisect(
     spec: SweepSpec, levels: Sequence[Level], tried: set[float], cap: float
 ) -> float | None:
     p = spec.param
-    for end in (p.low, p.high):
-        if end not in tried and end <= cap:
-            return end
+    if p.low not in tried:
+        return p.low
     bracket = bracket_of(levels)
+    if bracket.breaks is not None and bracket.breaks.value == p.low:
+        return None  # FROM already broke: the boundary lies below the range
+    if p.high not in tried and p.high <= cap:
+        return p.high
     if bracket.breaks is None:
         return None  # nothing broke up to TO: no boundary to narrow
     lo = bracket.holds.value if bracket.holds else p.low

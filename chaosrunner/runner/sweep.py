@@ -375,12 +375,14 @@ def run_sweep(
         progress.event(
             f"sweep {sweep_id} over {spec.param.text} ({spec.strategy.value}); outputs in {out}"
         )
-        interrupted = True
+        crash: Exception | None = None
         try:
             interrupted = sweeper.search()
-        finally:
-            result = conclude(spec, sweeper.attempts, interrupted)
-            sweeper.record("result", **result_dict(result))
+        except Exception as exc:  # noqa: BLE001 - reports first, then the crash goes on (4)
+            crash, interrupted = exc, True
+            log.error("sweep crashed", error=f"{type(exc).__name__}: {exc}")
+        result = conclude(spec, sweeper.attempts, interrupted)
+        sweeper.record("result", **result_dict(result), crashed=_describe(crash))
     record = SweepRecord(
         experiment.metadata.name,
         experiment.env.name,
@@ -396,7 +398,13 @@ def run_sweep(
         summary = summary_of(record.experiment, record.env, sweep_id, started, result)
         _, warning = store.keep_sweep(results, summary, json.dumps(record.to_dict(), indent=1))
         errors += (warning,) if warning else ()
+    if crash is not None:
+        raise crash
     return SweepOutput(record, out, outputs, errors)
+
+
+def _describe(exc: Exception | None) -> str:
+    return "" if exc is None else f"{type(exc).__name__}: {exc}"
 
 
 def _earlier(
