@@ -123,10 +123,13 @@ def sweep_chart(
             f'cx="{scale.x(d.value):.1f}" cy="{cy:.1f}" r="5"><title>{escape(tip)}</title>'
             "</circle></a>"
         )
-    for label in sorted({d.label: d.value for d in dots}.items(), key=lambda kv: kv[1]):
+    right = PLOT_LEFT + COLUMNS
+    for label, value in sorted({d.label: d.value for d in dots}.items(), key=lambda kv: kv[1]):
+        x = scale.x(value)
+        anchor = "end" if x > right - 20 else "middle"  # the last label stays inside the chart
         out.append(
-            f'<text class="axis" x="{scale.x(label[1]):.1f}" y="{bottom + 14}" '
-            f'text-anchor="middle">{escape(label[0])}</text>'
+            f'<text class="axis" x="{x:.1f}" y="{bottom + 14}" text-anchor="{anchor}">'
+            f"{escape(label)}</text>"
         )
     out.append(
         f'<text class="axis" x="{PLOT_LEFT + COLUMNS}" y="{bottom + 28}" text-anchor="end">'
