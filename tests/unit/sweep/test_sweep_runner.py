@@ -226,3 +226,43 @@ def test_the_command_says_which_flag_is_wrong(
 ) -> None:
     assert main(["sweep", str(EXPERIMENT), *args]) == 4
     assert said in capsys.readouterr().err
+
+
+class Events(NullProgress):
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    def event(self, message: str) -> None:
+        self.events.append(message)
+
+
+def test_between_levels_the_cooldown_then_the_steady_wait(tmp_path: Path) -> None:
+    checks: list[str] = []
+
+    def steady_check(experiment: Experiment) -> tuple[str, ...]:
+        checks.append(dict(experiment.variables)["latency"])
+        return ("availability: 90 %",) if len(checks) == 1 else ()
+
+    spec = make_spec(parse_param("latency=20ms..260ms"), Strategy.BISECT, resolution="80ms")
+    progress = Events()
+    sweep.run_sweep(
+        sweep.prepare(EXPERIMENT, None, {}, spec),
+        progress=progress,
+        stop=StopFlag(),
+        output_dir=tmp_path / "out",
+        cooldown=0.01,
+        steady_timeout=5.0,
+        steady_check=steady_check,
+        run_one=FakeService(),
+        steady_poll=0.01,
+    )
+    shown = [e for e in progress.events if e.startswith(("cool-down", "level "))]
+    assert shown[:4] == [
+        "level 1 (of about 4): latency=20ms",
+        "level 1 (of about 4): latency=20ms: PASSED",
+        "cool-down 10ms",
+        "level 2 (of about 4): latency=260ms",
+    ]
+    assert shown.count("cool-down 10ms") == 3  # between levels, not before the first
+    # the first poll was not steady: three steady polls in a row follow, at the next level's value
+    assert checks[:4] == ["260ms"] * 4
