@@ -246,6 +246,11 @@ class SweepRecord:
     #: Earlier sweeps of the same experiment and parameter from the results store, newest first.
     earlier: tuple[SweepSummary, ...] = ()
 
+    def runs(self) -> list[Attempt]:
+        """Every counted run, in the order they ran."""
+        found = (a for lv in self.result.levels for a in lv.attempts)
+        return sorted(found, key=lambda a: a.started_at)
+
     def to_dict(self) -> dict[str, object]:
         spec = self.result.spec
         return {
@@ -256,7 +261,7 @@ class SweepRecord:
             "started": round(self.started, 3),
             "ended": round(self.ended, 3),
             "spec": spec_dict(spec),
-            "levels": [attempt_dict(a, spec) for lv in self.result.levels for a in lv.attempts],
+            "levels": [attempt_dict(a, spec) for a in self.runs()],
             "notCounted": [attempt_dict(a, spec) for a in self.not_counted],
             "result": result_dict(self.result),
         }

@@ -47,7 +47,8 @@ def sweep(tmp: Path, experiment: str, *args: str, timeout: float = 600) -> tuple
         check=False,
     )
     took = time.monotonic() - started
-    print(f"{experiment} {' '.join(args)}: {took:.0f}s")  # the wall time, shown with -s
+    said = [line for line in proc.stdout.splitlines() if line.startswith("sweep: ")]
+    print(f"{experiment} {' '.join(args)}: {took:.0f}s; {said}")  # the wall time, shown with -s
     return proc.returncode, proc.stdout + proc.stderr, out
 
 
@@ -75,10 +76,13 @@ def ms(level: str) -> float:
 def test_latency_sweep_brackets_the_demos_100ms_redis_timeout(
     lab_up: lab.LabStatus, lab_state: Path, tmp_path: Path
 ) -> None:
-    code, output, data = latency_sweep(tmp_path, "20ms..260ms", "80ms")
+    # 30ms, 230ms, then 130ms, and the bracket is no wider than the resolution: three levels,
+    # each far enough from 100ms (the jitter is 10ms) that a loaded CI machine cannot flip it
+    code, output, data = latency_sweep(tmp_path, "30ms..230ms", "100ms")
     assert code == 0, output
     result = data["result"]
     assert result["outcome"] == "boundary", output
+    assert [lv["level"] for lv in data["levels"]] == ["30ms", "230ms", "130ms"]
     assert ms(result["highestPassed"]) < 100 <= ms(result["lowestFailed"]), result
     assert result["firstBroken"][0] == "availability"
     assert result["sentence"].startswith(

@@ -61,12 +61,6 @@ def _mark(record: SweepRecord, a: Attempt) -> str:
     return ""
 
 
-def _attempts(record: SweepRecord) -> list[Attempt]:
-    return sorted(
-        (a for lv in record.result.levels for a in lv.attempts), key=lambda a: a.started_at
-    )
-
-
 def render_html(record: SweepRecord) -> str:
     r = record.result
     p = r.spec.param
@@ -80,7 +74,7 @@ def render_html(record: SweepRecord) -> str:
             f"<h3>{escape(s.name)} <span class=muted>{escape(_shown(s))}</span></h3>{chart}"
         )
     rows = []
-    for a in _attempts(record):
+    for a in record.runs():
         cells = "".join(
             f"<td class=num>{escape(_worst(s))}{' ✗' if s.violated else ''}</td>" for s in a.slis
         )
@@ -157,7 +151,7 @@ def render_markdown(record: SweepRecord) -> str:
         + " |",
         "|" + "---|" * (3 + len(slis)),
     ]
-    for a in _attempts(record):
+    for a in record.runs():
         worst = {s.name: _worst(s) + (" ✗" if s.violated else "") for s in a.slis}
         cells = [worst.get(s.name, MISSING) for s in slis]
         link = f"[{p.format(a.value)}]({quote(a.folder)}/{REPORT})"

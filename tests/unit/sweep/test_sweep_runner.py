@@ -118,7 +118,7 @@ def test_each_level_is_a_run_in_its_own_folder_and_the_journal_has_every_level(
     assert records[-1]["highestPassed"] == "80ms" and records[-1]["lowestFailed"] == "140ms"
     saved = json.loads((out.output_dir / "sweep.json").read_text())
     assert saved["result"]["sentence"] == out.result.sentence
-    assert len(saved["levels"]) == 4
+    assert [lv["level"] for lv in saved["levels"]] == ["20ms", "260ms", "140ms", "80ms"]
 
 
 def test_the_report_answers_first_charts_each_sli_and_links_each_level(tmp_path: Path) -> None:
