@@ -223,9 +223,10 @@ def sweep_history_lines(sweeps: Sequence[SweepSummary]) -> list[str]:
     lines = []
     for s in sorted(sweeps, key=lambda s: (s.started, s.sweep_id), reverse=True):
         boundary = f"holds {s.holds or '—'}  breaks {s.breaks or '—'}"
+        outcome = f"{s.outcome} (interrupted)" if s.interrupted else s.outcome
         lines.append(
             f"{_when(s.started)}  {s.experiment}  env {s.env}  sweep {s.param}  "
-            f"{s.outcome:<11} {boundary}  sweep {s.sweep_id}"
+            f"{outcome:<11} {boundary}  sweep {s.sweep_id}"
         )
         lines.append(f"    {s.sentence}")
     return lines

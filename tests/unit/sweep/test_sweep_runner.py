@@ -266,3 +266,14 @@ def test_between_levels_the_cooldown_then_the_steady_wait(tmp_path: Path) -> Non
     assert shown.count("cool-down 10ms") == 3  # between levels, not before the first
     # the first poll was not steady: three steady polls in a row follow, at the next level's value
     assert checks[:4] == ["260ms"] * 4
+
+
+def test_history_says_which_stored_sweep_was_interrupted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = tmp_path / "results"
+    service = FakeService()
+    service.stop_on = "260ms"
+    run(tmp_path, service, results=results)
+    assert main(["history", "redis-timeout", "--results", str(results)]) == 0
+    assert "no-boundary (interrupted) holds 20ms  breaks —" in capsys.readouterr().out
