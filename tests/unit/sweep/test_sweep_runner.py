@@ -277,3 +277,23 @@ def test_history_says_which_stored_sweep_was_interrupted(
     run(tmp_path, service, results=results)
     assert main(["history", "redis-timeout", "--results", str(results)]) == 0
     assert "no-boundary (interrupted) holds 20ms  breaks —" in capsys.readouterr().out
+
+
+def test_a_crash_between_levels_still_writes_the_result_and_the_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_at = sweep.Prepared.at
+
+    def at(self: sweep.Prepared, value: float) -> Experiment:
+        if value == 0.14:  # the third level: both ends were checked and ran
+            raise OSError("disk gone")
+        return real_at(self, value)
+
+    monkeypatch.setattr(sweep.Prepared, "at", at)
+    with pytest.raises(OSError, match="disk gone"):
+        run(tmp_path, FakeService())
+    out = tmp_path / "out"
+    last = journal(out)[-1]
+    assert last["kind"] == "result" and last["crashed"] == "OSError: disk gone"
+    assert last["interrupted"] is True
+    assert (out / "report.html").is_file() and (out / "sweep.json").is_file()
