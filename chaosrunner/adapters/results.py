@@ -5,6 +5,10 @@ Layout, one directory per run, so that runs never share a file::
     <results>/<experiment>/<env>/<started>--<run-id>/journal.json
                                                      summary.json
 
+Sweeps (``chaosrunner sweep``) are kept beside the runs, in a hidden folder no experiment can be
+named after: ``<results>/.sweeps/<experiment>/<env>/<started>--<sweep-id>/summary.json`` (the
+boundary) and ``sweep.json`` (every level).
+
 ``<started>`` is the run's start in UTC (``2026-11-29T12-15-45Z``), so a listing sorts by date.
 ``summary.json`` is the small record history and trends read (``core.trends.RunSummary``);
 a day-long journal is tens of megabytes and is not parsed to list it. The directory listing is
@@ -39,6 +43,7 @@ from chaosrunner.adapters.redact import Redactor
 from chaosrunner.adapters.reports.journal_file import read_journal, write_atomic, write_journal
 from chaosrunner.core.errors import ChaosRunnerError
 from chaosrunner.core.journal import Journal
+from chaosrunner.core.sweep_record import SweepSummary
 from chaosrunner.core.trends import RunSummary
 
 log = structlog.get_logger("chaosrunner.results")
@@ -121,7 +126,11 @@ class ResultsStore:
         write_atomic(where / SUMMARY, (redactor or Redactor()).text(text) + "\n")
 
     def _run_dirs(self, experiment: str | None, env: str | None) -> Iterator[Path]:
-        experiments = [self.root / _part(experiment)] if experiment else _subdirs(self.root)
+        experiments = (
+            [self.root / _part(experiment)]
+            if experiment
+            else [e for e in _subdirs(self.root) if not e.name.startswith(".")]
+        )
         for e in experiments:
             envs = [e / _part(env)] if env else _subdirs(e)
             for d in envs:
@@ -183,3 +192,47 @@ def keep(
         )
         log.warning("run not stored", results=str(root), error=why)
         return None, warning
+
+
+SWEEPS = ".sweeps"
+SWEEP = "sweep.json"
+
+
+def keep_sweep(
+    root: Path, summary: SweepSummary, record: str, redactor: Redactor | None = None
+) -> tuple[Path | None, str]:
+    """Store a sweep (its summary and ``record``, the sweep.json text); never raises for an
+    unwritable store: ``(None, warning)`` instead."""
+    where = (
+        root
+        / SWEEPS
+        / _part(summary.experiment)
+        / _part(summary.env)
+        / f"{_stamp(summary.started)}--{_part(summary.sweep_id)}"
+    )
+    redact = (redactor or Redactor()).text
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        write_atomic(where / SWEEP, redact(record))
+        text = json.dumps(summary.to_dict(), indent=1, allow_nan=False)
+        write_atomic(where / SUMMARY, redact(text) + "\n")
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        log.warning("sweep not stored", results=str(root), error=why)
+        return None, f"the sweep was not kept in the results store {root}: {why}"
+    return where, ""
+
+
+def sweeps(root: Path, experiment: str | None = None) -> list[SweepSummary]:
+    """The stored sweeps (of ``experiment``), newest first; unreadable ones are left out."""
+    base = root / SWEEPS
+    experiments = [base / _part(experiment)] if experiment else _subdirs(base)
+    out = []
+    for run in (r for e in experiments for env in _subdirs(e) for r in _subdirs(env)):
+        try:
+            raw = json.loads((run / SUMMARY).read_text(encoding="utf-8"))
+            out.append(SweepSummary.from_dict(raw))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("stored sweep unreadable", sweep=str(run), error=str(exc))
+    out.sort(key=lambda s: (s.started, s.sweep_id), reverse=True)
+    return out

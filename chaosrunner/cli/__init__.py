@@ -38,6 +38,7 @@ examples:
   chaosrunner validate experiments/*.yaml
   chaosrunner run experiments/redis-timeout.yaml --dry-run
   chaosrunner run experiments/redis-timeout.yaml --env lab --var latency=800ms
+  chaosrunner sweep experiments/redis-timeout.yaml --param latency=20ms..2s --resolution 50ms
   chaosrunner cleanup --all
 """
 
@@ -165,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="list past runs from the results store, newest first",
         description="List the runs kept in the results store (every run that was not a dry run, "
         "and every journal `report` rebuilt): date, verdict, score and the main gaps, in the "
-        "objective's unit, newest first.",
+        "objective's unit, newest first; then the sweeps (`chaosrunner sweep`) with the "
+        "boundary each found, so a breaking point can be followed month over month.",
     )
     history.add_argument("experiment", nargs="?", metavar="EXPERIMENT", help="only this experiment")
     history.add_argument("--env", help="only runs in this environment")
@@ -254,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cluster_args(clean)
     _gameday_parser(sub)
     _gate_parsers(sub, run)
+    _sweep_parser(sub)
     return parser
 
 
@@ -308,6 +311,12 @@ def _gate_parsers(sub: Any, run: argparse.ArgumentParser) -> None:
     schedule.add_argument(
         "--suspend", action="store_true", help="create it suspended (start it by hand)"
     )
+
+
+def _sweep_parser(sub: Any) -> None:
+    from chaosrunner.cli.sweep import add_parser
+
+    add_parser(sub, _env_args, _cluster_args, _results_arg)
 
 
 def _webhook_args(p: argparse.ArgumentParser) -> None:

@@ -57,6 +57,10 @@ def dispatch(args: argparse.Namespace) -> int:
                 return gameday.dispatch(args)
             case "history":
                 return _history(args)
+            case "sweep":
+                from chaosrunner.cli import sweep
+
+                return sweep.run(args)
             case "gate" | "schedule":
                 from chaosrunner.cli import gate
 
@@ -220,13 +224,15 @@ def _history(args: argparse.Namespace) -> int:
     from chaosrunner.adapters import results
     from chaosrunner.adapters.reports.trend import summary_of_journal
     from chaosrunner.core.history import history_lines
+    from chaosrunner.core.sweep_record import sweep_history_lines
 
     if args.limit < 1:
         raise ChaosRunnerError(f"--limit: {args.limit} is not a positive number of runs")
     root = results_dir(args)
     stored = results.ResultsStore(root).runs(args.experiment, args.env, summary_of_journal)
+    sweeps = [s for s in results.sweeps(root, args.experiment) if not args.env or s.env == args.env]
     view = PlainProgress(sys.stdout)
-    if not stored:
+    if not stored and not sweeps:
         of = f" of {args.experiment}" if args.experiment else ""
         where = f" in env {args.env}" if args.env else ""
         view.message(f"no runs{of}{where} stored in {root}")
@@ -235,6 +241,10 @@ def _history(args: argparse.Namespace) -> int:
         view.message(line)
     if len(stored) > args.limit:
         view.message(f"({len(stored) - args.limit} older run(s) not shown; see --limit)")
+    if sweeps:
+        view.message("sweeps (breaking points), newest first:")
+        for line in sweep_history_lines(sweeps[: args.limit]):
+            view.message(line)
     return 0
 
 

@@ -6,8 +6,8 @@ through :func:`session.run_experiment`, the single-run entry point, in its own d
 (``<out>/01-<name>/``) with the run outputs it always has.
 
 Between experiments: the cool-down, then a steady check. The next experiment's SLIs are queried
-every probe interval until they all hold on :data:`STEADY_POLLS` polls in a row, for at most the
-game day's ``steadyTimeout``. If the system is still not steady then, the experiment starts
+every probe interval until they all hold on several polls in a row (runner/steady.py), for at
+most the game day's ``steadyTimeout``. If the system is still not steady then, the experiment starts
 anyway and its own baseline decides: an unsteady baseline injects nothing and makes the run
 INCONCLUSIVE, which the report shows (skipping it silently would hide that the system never
 recovered from the previous one).
@@ -27,7 +27,6 @@ from pathlib import Path
 
 import structlog
 
-from chaosrunner.adapters.prometheus import PrometheusSource
 from chaosrunner.adapters.reports import gameday as gameday_report
 from chaosrunner.adapters.reports.journal_file import prepare_output_dir, write_atomic
 from chaosrunner.adapters.webhook import WebhookNotifier
@@ -43,33 +42,26 @@ from chaosrunner.core.gameday import (
     load_gameday,
     missing_file,
     should_stop,
-    unmet,
 )
 from chaosrunner.core.journal import CheckRecord
 from chaosrunner.core.model import Experiment
 from chaosrunner.core.notify import Notifier, WebhookConfig
-from chaosrunner.core.ports import Progress, Reading, SliTick
+from chaosrunner.core.ports import Progress, SliTick
 from chaosrunner.core.units import format_duration
 from chaosrunner.core.verdict import Verdict
 from chaosrunner.runner import session
 from chaosrunner.runner.gameday_notes import NOTES, read_notes, register, unregister
 from chaosrunner.runner.gameday_serve import LiveServer, LiveStatus
-from chaosrunner.runner.probes import query_deadline
 from chaosrunner.runner.results import stored_trend
+from chaosrunner.runner.steady import SteadyCheck, prometheus_steady_check, wait_steady
 from chaosrunner.runner.stop import StopFlag
 
 log = structlog.get_logger("chaosrunner.gameday")
 REPORT = "report.html"
 SUMMARY = "summary.md"
-#: Polls in a row every SLI must hold on before the next experiment counts as steady.
-STEADY_POLLS = 3
-#: The shortest time between two steady polls (each is one query per SLI).
-MIN_POLL = 1.0
 #: Gaps listed per experiment in the consolidated report (its own report has them all).
 MAIN_GAPS = 3
 
-#: The SLIs of an experiment not within their objective right now (the steady check).
-SteadyCheck = Callable[[Experiment], tuple[str, ...]]
 #: Runs one experiment; ``session.run_experiment`` unless a test gives another.
 RunOne = Callable[..., session.RunResult]
 
@@ -170,21 +162,6 @@ def _missing(gameday: GameDay, index: int, file: Path) -> Problem | None:
     return None
 
 
-def prometheus_steady_check(experiment: Experiment) -> tuple[str, ...]:
-    config = experiment.env.prometheus
-    source = PrometheusSource(
-        config, timeout=query_deadline(experiment.schedule.probe_interval, config.timeout)
-    )
-    now = time.time()
-    readings: dict[str, Reading] = {}
-    for sli in experiment.slis:
-        try:
-            readings[sli.name] = source.instant(sli.query, now)
-        except ChaosRunnerError as exc:
-            readings[sli.name] = Reading.failed(str(exc))
-    return unmet(experiment.slis, readings)
-
-
 def default_output_dir(gameday: GameDay, gameday_id: str) -> Path:
     return Path("chaosrunner-runs") / "gamedays" / gameday.name / gameday_id
 
@@ -256,34 +233,19 @@ class _Sequencer:
             self.note(EntryKind.COOL_DOWN, describe_cool_down(g.cool_down))
             if self.stop.wait(g.cool_down):
                 return "interrupted"
-        deadline = time.time() + g.steady_timeout
-        interval = self.poll or max(MIN_POLL, experiment.schedule.probe_interval)
-        in_a_row = 0
-        last: tuple[str, ...] = ()
-        while True:
-            last = self._steady(experiment)
-            in_a_row = 0 if last else in_a_row + 1
-            if in_a_row >= STEADY_POLLS:
-                self.note(EntryKind.STEADY, f"steady before {experiment.metadata.name}")
-                return ""
-            if time.time() + interval > deadline:
-                break
-            if self.stop.wait(interval):
-                return "interrupted"
+        waited = wait_steady(experiment, self.steady_check, self.stop, g.steady_timeout, self.poll)
+        if waited.interrupted:
+            return "interrupted"
+        if waited.steady:
+            self.note(EntryKind.STEADY, f"steady before {experiment.metadata.name}")
+            return ""
         self.note(
             EntryKind.STEADY,
             f"not steady after {format_duration(g.steady_timeout)}: "
-            f"{'; '.join(last) or 'not held on enough polls in a row'}; starting "
+            f"{'; '.join(waited.last)}; starting "
             f"{experiment.metadata.name} anyway, its baseline decides",
         )
         return ""
-
-    def _steady(self, experiment: Experiment) -> tuple[str, ...]:
-        try:
-            return self.steady_check(experiment)
-        except Exception as exc:  # noqa: BLE001 - not knowing is not steady; the baseline judges
-            log.warning("steady check failed", error=f"{type(exc).__name__}: {exc}")
-            return (f"the steady check failed: {type(exc).__name__}: {exc}",)
 
     def _run(
         self, i: int, total: int, experiment: Experiment, base: ExperimentOutcome
@@ -299,7 +261,7 @@ class _Sequencer:
         try:
             result = self.run_one(
                 experiment,
-                progress=_Headed(self.progress, line),
+                progress=Headed(self.progress, line),
                 stop=self.stop,
                 output_dir=self.out / folder,
                 run_id=f"{self.gameday_id}-e{i + 1:02d}",
@@ -343,7 +305,7 @@ class _Sequencer:
         return outcome
 
 
-class _Headed:
+class Headed:
     """The one live view, each phase titled with the experiment it belongs to."""
 
     def __init__(self, inner: Progress, title: str) -> None:
@@ -385,7 +347,7 @@ def run_gameday(
 ) -> GameDayResult:
     """Run every experiment of ``prepared`` in order; the consolidated report is written
     whatever happens (``steady_poll``: seconds between steady polls, by default each next
-    experiment's probe interval, at least :data:`MIN_POLL`; ``serve``: an address to serve
+    experiment's probe interval, at least ``steady.MIN_POLL``; ``serve``: an address to serve
     the live page on; ``results``: the results store each run is kept in and its trend read
     from; ``notifier``: where every experiment's notices go, else each file's own webhook)."""
     gameday_id = session.new_run_id()

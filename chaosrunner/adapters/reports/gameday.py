@@ -20,7 +20,7 @@ from chaosrunner.adapters.reports.trend import html_section, markdown_lines
 from chaosrunner.core.gameday import ExperimentOutcome, GameDayRecord, TimelineEntry
 from chaosrunner.core.units import format_duration
 
-_CSS = (
+CSS = (
     """
 :root{--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -56,7 +56,7 @@ def _verdict_text(o: ExperimentOutcome) -> str:
     return o.verdict.value if o.verdict is not None else NOT_RUN
 
 
-def _badge(text: str) -> str:
+def badge(text: str) -> str:
     return f'<span class="verdict v-{escape(text.replace(" ", "-"))}">{escape(text)}</span>'
 
 
@@ -77,7 +77,7 @@ def render_html(record: GameDayRecord) -> str:
         )
         rows.append(
             f"<tr><td class=num>{o.index + 1}</td><td>{link}<div class=muted>"
-            f"{escape(o.file)}</div></td><td>{_badge(_verdict_text(o))}</td>"
+            f"{escape(o.file)}</div></td><td>{badge(_verdict_text(o))}</td>"
             f"<td class=num>{escape(_score(o))}</td><td>{rest or '—'}</td></tr>"
         )
     people = "".join(
@@ -98,8 +98,8 @@ def render_html(record: GameDayRecord) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Game day {escape(g.name)}: {escape(verdict.value)}</title><style>{_CSS}</style></head>
-<body><h1>Game day {escape(g.name)} {_badge(verdict.value)}</h1>
+<title>Game day {escape(g.name)}: {escape(verdict.value)}</title><style>{CSS}</style></head>
+<body><h1>Game day {escape(g.name)} {badge(verdict.value)}</h1>
 <p>{escape(g.description)}</p>{interrupted}
 <p class=muted>{escape(record.gameday_id)} · {escape(utc(record.started_at))} to
 {escape(utc(record.ended_at))} · environment {escape(g.environment or "each file's default")} ·

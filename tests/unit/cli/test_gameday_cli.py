@@ -12,6 +12,7 @@ import pytest
 
 from chaosrunner.cli import main
 from chaosrunner.runner import gameday, session
+from chaosrunner.runner import steady as steady_wait
 from chaosrunner.runner.gameday_serve import LiveServer, LiveStatus, live_page, parse_addr
 from chaosrunner.runner.stop import StopFlag
 from tests.support import FakeClock, ScriptedMetrics, steady
@@ -33,8 +34,8 @@ spec:
 
 @pytest.fixture
 def day(fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(gameday, "PrometheusSource", lambda _cfg, **_kw: fakes.metrics)
-    monkeypatch.setattr(gameday, "STEADY_POLLS", 1)  # no wait between polls
+    monkeypatch.setattr(steady_wait, "PrometheusSource", lambda _cfg, **_kw: fakes.metrics)
+    monkeypatch.setattr(steady_wait, "STEADY_POLLS", 1)  # no wait between polls
     path = fakes.file.parent / "gameday.yaml"
     path.write_text(GAMEDAY)
     return path

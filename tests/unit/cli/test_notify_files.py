@@ -12,7 +12,7 @@ from chaosrunner.cli import main
 from chaosrunner.core import validate
 from chaosrunner.core.gameday import check_gameday, load_gameday
 from chaosrunner.core.notify import Delivery, Notice, WebhookConfig
-from chaosrunner.runner import gameday
+from chaosrunner.runner import steady
 from tests.support import BASE
 from tests.unit.cli.conftest import Fakes
 
@@ -84,7 +84,7 @@ def test_run_posts_to_the_files_webhook_unless_one_is_given(
 def test_a_game_days_webhook_gets_each_experiments_notices(
     fakes: Fakes, tmp_path: Path, posted: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(gameday, "PrometheusSource", lambda _cfg, **_kw: fakes.metrics)
+    monkeypatch.setattr(steady, "PrometheusSource", lambda _cfg, **_kw: fakes.metrics)
     fakes.file.write_text(WITH_NOTIFY)  # the game day's webhook wins over the file's
     day = tmp_path / "gameday.yaml"
     day.write_text(GAMEDAY)
