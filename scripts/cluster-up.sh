@@ -486,34 +486,20 @@ KCM_CONTROLLERS+=",pod-garbage-collector-controller"
 # path is in --authorization-always-allow-paths, so no credentials are needed).
 healthy_https() { curl -fsSk --max-time 2 --noproxy '*' "https://127.0.0.1:$1/healthz" | grep -qx ok; }
 
-start_controller_manager() {
-    start_daemon kube-controller-manager "$BIN/kube-controller-manager" \
-        --kubeconfig="$STATE/kubeconfig-kube-controller-manager" \
-        --authentication-kubeconfig="$STATE/kubeconfig-kube-controller-manager" \
-        --authorization-kubeconfig="$STATE/kubeconfig-kube-controller-manager" \
-        --bind-address=127.0.0.1 \
-        --secure-port="$CLUSTER_KCM_PORT" \
-        --cert-dir="$STATE/pki/kube-controller-manager" \
-        --controllers="$KCM_CONTROLLERS" \
-        --use-service-account-credentials=true \
-        --service-account-private-key-file="$STATE/pki/sa.key" \
-        --root-ca-file="$CHAOSRUNNER_KUBE_CA_FILE" \
-        --leader-elect=false \
-        --profiling=false \
-        --v=0
-}
-
-start_scheduler() {
-    start_daemon kube-scheduler "$BIN/kube-scheduler" \
-        --kubeconfig="$STATE/kubeconfig-kube-scheduler" \
-        --authentication-kubeconfig="$STATE/kubeconfig-kube-scheduler" \
-        --authorization-kubeconfig="$STATE/kubeconfig-kube-scheduler" \
-        --bind-address=127.0.0.1 \
-        --secure-port="$CLUSTER_SCHEDULER_PORT" \
-        --cert-dir="$STATE/pki/kube-scheduler" \
-        --leader-elect=false \
-        --profiling=false \
-        --v=0
+# start_component NAME PORT FLAG...: kube-controller-manager or kube-scheduler, as its own user
+# (kubeconfig-NAME, also for delegated authn/authz), serving /healthz on 127.0.0.1:PORT with a
+# self-signed cert, without leader election (one instance; no wait for an old lease).
+start_component() {
+    local name="$1" port="$2"
+    shift 2
+    require_free_ports "$name" "$port"
+    mkdir -p "$STATE/pki/$name"
+    start_daemon "$name" "$BIN/$name" \
+        --kubeconfig="$STATE/kubeconfig-$name" \
+        --authentication-kubeconfig="$STATE/kubeconfig-$name" \
+        --authorization-kubeconfig="$STATE/kubeconfig-$name" \
+        --bind-address=127.0.0.1 --secure-port="$port" --cert-dir="$STATE/pki/$name" \
+        --leader-elect=false --profiling=false --v=0 "$@"
 }
 
 # The ServiceAccount controller has made the default ServiceAccount (pods need it: the
@@ -521,18 +507,19 @@ start_scheduler() {
 default_service_account() { "${KUBECTL[@]}" get serviceaccount default --namespace=default >/dev/null; }
 
 step "kube-controller-manager on https://127.0.0.1:$CLUSTER_KCM_PORT, kube-scheduler on :$CLUSTER_SCHEDULER_PORT"
-mkdir -p "$STATE/pki/kube-controller-manager" "$STATE/pki/kube-scheduler"
 if pid="$(pid_of kube-controller-manager "$KCM_MATCH")" && ! restart_if_rebuilt kube-controller-manager "$pid"; then
     log "  kube-controller-manager already running (pid $pid)"
 else
-    require_free_ports kube-controller-manager "$CLUSTER_KCM_PORT"
-    start_controller_manager
+    start_component kube-controller-manager "$CLUSTER_KCM_PORT" \
+        --controllers="$KCM_CONTROLLERS" \
+        --use-service-account-credentials=true \
+        --service-account-private-key-file="$STATE/pki/sa.key" \
+        --root-ca-file="$CHAOSRUNNER_KUBE_CA_FILE"
 fi
 if pid="$(pid_of kube-scheduler "$SCHED_MATCH")" && ! restart_if_rebuilt kube-scheduler "$pid"; then
     log "  kube-scheduler already running (pid $pid)"
 else
-    require_free_ports kube-scheduler "$CLUSTER_SCHEDULER_PORT"
-    start_scheduler
+    start_component kube-scheduler "$CLUSTER_SCHEDULER_PORT"
 fi
 wait_for kube-controller-manager "$KCM_MATCH" "kube-controller-manager /healthz" healthy_https "$CLUSTER_KCM_PORT"
 wait_for kube-scheduler "$SCHED_MATCH" "kube-scheduler /healthz" healthy_https "$CLUSTER_SCHEDULER_PORT"
