@@ -49,7 +49,7 @@ from tests.unit.chaosmesh.builders import experiment  # noqa: E402
 STATE = ROOT / ".cache" / "bench-cluster"
 BIN = STATE / "bin"
 SHARED_BIN = ROOT / ".cache" / "bin"
-BINARIES = ("kube-apiserver", "kwok", "kubeapply")
+BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok")
 # Its own ports: not the test cluster's (12379/16443/10247) nor any other engineer's.
 CLUSTER_ENV = {
     "CHAOSRUNNER_CLUSTER_DIR": str(STATE),
@@ -58,6 +58,8 @@ CLUSTER_ENV = {
     "CLUSTER_ETCD_PEER_PORT": "32380",
     "CLUSTER_APISERVER_PORT": "36443",
     "CLUSTER_KWOK_PORT": "30247",
+    "CLUSTER_KCM_PORT": "30257",
+    "CLUSTER_SCHEDULER_PORT": "30259",
     "CLUSTER_KWOK_NODE_COUNT": "1",
 }
 KUBECONFIG = STATE / "kubeconfig"

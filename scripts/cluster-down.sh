@@ -2,7 +2,8 @@
 # Stop the local test control plane started by scripts/cluster-up.sh and leave no process
 # of it behind. Idempotent: stopping a stopped cluster is a no-op.
 #
-#   scripts/cluster-down.sh              stop kwok, kube-apiserver, etcd; delete etcd's data
+#   scripts/cluster-down.sh              stop kube-scheduler, kube-controller-manager, kwok,
+#                                        kube-apiserver, etcd; delete etcd's data
 #                                        (the next cluster-up starts from an empty cluster)
 #   scripts/cluster-down.sh --keep-data  stop, but keep etcd's data (objects survive)
 #   scripts/cluster-down.sh --purge      stop and delete all of .cache/cluster (keys, certs,
@@ -27,7 +28,7 @@ case "${1:-}" in
     "") ;;
     --keep-data) mode=keep-data ;;
     --purge) mode=purge ;;
-    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "usage: $0 [--keep-data|--purge]" >&2; exit 2 ;;
 esac
 
@@ -51,6 +52,7 @@ find_ours() {
         c="$(cmdline "$p")" || continue
         case "$c" in
             "$BIN/kube-apiserver "*" --cert-dir=$STATE/"* | "$BIN/kwok "*"$STATE/"*) echo "$p" ;;
+            "$BIN/kube-controller-manager "*"$STATE/"* | "$BIN/kube-scheduler "*"$STATE/"*) echo "$p" ;;
             *etcd\ *" --data-dir=$STATE/etcd "*) echo "$p" ;;
         esac
     done
@@ -85,7 +87,10 @@ stop() {
     fi
 }
 
-# Reverse order of start: kwok needs the API server, the API server needs etcd.
+# Reverse order of start: the scheduler, the controller manager and kwok need the API
+# server, the API server needs etcd.
+stop kube-scheduler "$BIN/kube-scheduler"
+stop kube-controller-manager "$BIN/kube-controller-manager"
 stop kwok "$BIN/kwok"
 stop kube-apiserver "$BIN/kube-apiserver"
 stop etcd "--data-dir=$STATE/etcd"
@@ -126,4 +131,4 @@ case "$mode" in
         log "deleted $STATE"
         ;;
 esac
-log "down: no etcd, kube-apiserver or kwok process of this cluster remains"
+log "down: no process of this cluster remains (etcd, kube-apiserver, kwok, kube-controller-manager, kube-scheduler)"

@@ -16,12 +16,14 @@
 #   CHAOSRUNNER_KUBE_ADMIN_TOKEN       bearer token of user "admin"
 #   CHAOSRUNNER_KUBE_LIMITED_TOKEN     bearer token of user "limited"
 #   CHAOSRUNNER_ETCD_ENDPOINT          http://127.0.0.1:<etcd client port>
-#   CHAOSRUNNER_KWOK_NODE              name of the first fake node (pods bind to it by
-#                                      spec.nodeName: there is no scheduler)
+#   CHAOSRUNNER_KWOK_NODE              name of the first fake node (kube-scheduler binds
+#                                      pods to the fake nodes; spec.nodeName still works)
 #   CHAOSRUNNER_KWOK_NODES             space-separated names of all fake nodes
 #   CHAOSRUNNER_KWOK_NODE_ANNOTATION   annotation that makes kwok manage a node (key=value)
 #   CHAOSRUNNER_CLUSTER_DIR            state folder (logs *.log, pids *.pid, etcd data, pki)
-#   CHAOSRUNNER_CLUSTER_BIN            built binaries (kube-apiserver, kwok, kubeapply)
+#   CHAOSRUNNER_CLUSTER_BIN            built binaries (kube-apiserver, kube-controller-manager,
+#                                      kube-scheduler, kubectl, kwok)
+#   CHAOSRUNNER_KUBECTL                kubectl built from the same Kubernetes release
 
 # shellcheck disable=SC2034 # the variables below are exported through _cluster_env_vars
 _cluster_env_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +35,8 @@ CLUSTER_ETCD_CLIENT_PORT="${CLUSTER_ETCD_CLIENT_PORT:-12379}"
 CLUSTER_ETCD_PEER_PORT="${CLUSTER_ETCD_PEER_PORT:-12380}"
 CLUSTER_APISERVER_PORT="${CLUSTER_APISERVER_PORT:-16443}"
 CLUSTER_KWOK_PORT="${CLUSTER_KWOK_PORT:-10247}"
+CLUSTER_KCM_PORT="${CLUSTER_KCM_PORT:-10257}"
+CLUSTER_SCHEDULER_PORT="${CLUSTER_SCHEDULER_PORT:-10259}"
 CLUSTER_KWOK_NODE_COUNT="${CLUSTER_KWOK_NODE_COUNT:-1}"
 
 CHAOSRUNNER_KUBE_SERVER="https://127.0.0.1:${CLUSTER_APISERVER_PORT}"
@@ -45,17 +49,18 @@ CHAOSRUNNER_KWOK_NODES="$(for ((_i = 0; _i < CLUSTER_KWOK_NODE_COUNT; _i++)); do
 CHAOSRUNNER_KWOK_NODES="${CHAOSRUNNER_KWOK_NODES% }"
 CHAOSRUNNER_KWOK_NODE_ANNOTATION="kwok.x-k8s.io/node=fake"
 CHAOSRUNNER_KUBECONFIG_LIMITED="${CHAOSRUNNER_CLUSTER_DIR}/kubeconfig-limited"
+CHAOSRUNNER_KUBECTL="${CHAOSRUNNER_CLUSTER_BIN}/kubectl"
 _cluster_env_kubeconfig="${CHAOSRUNNER_CLUSTER_DIR}/kubeconfig"
 unset _i
 
 _cluster_env_vars=(
     CHAOSRUNNER_CLUSTER_DIR CHAOSRUNNER_CLUSTER_BIN
     CLUSTER_ETCD_CLIENT_PORT CLUSTER_ETCD_PEER_PORT CLUSTER_APISERVER_PORT CLUSTER_KWOK_PORT
-    CLUSTER_KWOK_NODE_COUNT
+    CLUSTER_KCM_PORT CLUSTER_SCHEDULER_PORT CLUSTER_KWOK_NODE_COUNT
     CHAOSRUNNER_KUBE_SERVER CHAOSRUNNER_ETCD_ENDPOINT CHAOSRUNNER_KUBE_CA_FILE
     CHAOSRUNNER_KUBE_ADMIN_TOKEN CHAOSRUNNER_KUBE_LIMITED_TOKEN
     CHAOSRUNNER_KWOK_NODE CHAOSRUNNER_KWOK_NODES CHAOSRUNNER_KWOK_NODE_ANNOTATION
-    CHAOSRUNNER_KUBECONFIG_LIMITED
+    CHAOSRUNNER_KUBECONFIG_LIMITED CHAOSRUNNER_KUBECTL
 )
 
 if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then

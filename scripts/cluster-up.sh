@@ -3,20 +3,21 @@
 #
 #   etcd            Debian's etcd-server (3.4)            127.0.0.1:12379 (peer 12380)
 #   kube-apiserver  built from k8s.io/kubernetes          https://127.0.0.1:16443
-#                   (hack/kube-apiserver), RBAC, static tokens, no controller-manager
+#                   (hack/kube-apiserver), RBAC, static tokens
 #   Chaos Mesh CRDs ../shared/chaos-mesh/crds, created (not applied), Established
 #   kwok            sigs.k8s.io/kwok/cmd/kwok, fakes       health on 127.0.0.1:10247
 #                   the kubelet of the nodes kwok-node-N
+#   kube-controller-manager, kube-scheduler               https://127.0.0.1:10257, :10259
+#                   same k8s.io/kubernetes module as kube-apiserver; kubectl too (the
+#                   scripts' only client)
 #
 # Idempotent: a component that is already running (pid file + matching command line) is
 # kept; binaries are rebuilt only when their inputs change (stamp files in .cache/bin).
 # State, logs (*.log) and pids (*.pid) live in .cache/cluster/. Stop with cluster-down.sh.
 # `eval "$(scripts/cluster-env.sh)"` gives KUBECONFIG and the rest to callers.
 #
-# What a bare API server does not do (no controller-manager, no scheduler): no default
-# ServiceAccounts (the ServiceAccount admission plugin is disabled), no garbage collection,
-# namespaces never finish terminating, Deployments never create pods, and pods run only if
-# they are bound to a kwok node with spec.nodeName.
+# The controller manager runs only the controllers in KCM_CONTROLLERS below (hack/README.md
+# says what that leaves out and why: no endpoint and no node-lifecycle controllers).
 #
 # Environment: CLUSTER_*_PORT and CLUSTER_KWOK_NODE_COUNT (see cluster-env.sh),
 # CLUSTER_KWOK_POD_CIDR (default 198.18.0.1/16), CLUSTER_KWOK_POD_WORKERS (default 16);
@@ -183,9 +184,14 @@ fi
 ETCD_MATCH="--data-dir=$STATE/etcd"
 KAS_MATCH="$BIN/kube-apiserver"
 KWOK_MATCH="$BIN/kwok"
+KCM_MATCH="$BIN/kube-controller-manager"
+SCHED_MATCH="$BIN/kube-scheduler"
 pid_of etcd "$ETCD_MATCH" >/dev/null || require_free_ports etcd "$CLUSTER_ETCD_CLIENT_PORT" "$CLUSTER_ETCD_PEER_PORT"
 pid_of kube-apiserver "$KAS_MATCH" >/dev/null || require_free_ports kube-apiserver "$CLUSTER_APISERVER_PORT"
 pid_of kwok "$KWOK_MATCH" >/dev/null || require_free_ports kwok "$CLUSTER_KWOK_PORT"
+pid_of kube-controller-manager "$KCM_MATCH" >/dev/null ||
+    require_free_ports kube-controller-manager "$CLUSTER_KCM_PORT"
+pid_of kube-scheduler "$SCHED_MATCH" >/dev/null || require_free_ports kube-scheduler "$CLUSTER_SCHEDULER_PORT"
 [ -n "$CRD_DIR" ] && [ -d "$CRD_DIR" ] || die "Chaos Mesh CRDs not found (expected ../shared/chaos-mesh/crds; set CHAOS_MESH_CRDS)"
 done_step "etcd $(etcd --version 2>/dev/null | sed -n 's/^etcd Version: //p'), CRDs from $CRD_DIR"
 
@@ -231,7 +237,8 @@ build_if_stale() {
 step "binaries"
 GOVER="$(go env GOVERSION 2>/dev/null || echo none)"
 # shellcheck disable=SC2034 # read through ${!var} in restart_if_rebuilt
-REBUILT_kube_apiserver=0 REBUILT_kwok=0 REBUILT_kubeapply=0
+REBUILT_kube_apiserver=0 REBUILT_kwok=0
+REBUILT_kube_controller_manager=0 REBUILT_kube_scheduler=0 REBUILT_kubectl=0
 KAS_LDFLAGS="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION"
 KAS_LDFLAGS+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$K8S_MINOR"
 KAS_LDFLAGS+=" -X k8s.io/component-base/version.gitTreeState=clean"
@@ -242,12 +249,22 @@ build_if_stale kube-apiserver \
 build_if_stale kwok "$GOVER $KWOK_VERSION" \
     env GOBIN="$BIN/.build" GOFLAGS=-buildvcs=false nice -n 10 \
     go install -trimpath -ldflags="-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
-build_if_stale kubeapply "$GOVER $(file_hash "$REPO"/hack/kubeapply/{go.mod,go.sum,main.go})" \
-    env -C "$REPO/hack/kubeapply" nice -n 10 \
-    go build -mod=readonly -buildvcs=false -trimpath -ldflags="-s -w" -o "$BIN/.build/kubeapply" .
-done_step "kube-apiserver $K8S_VERSION, kwok $KWOK_VERSION, kubeapply"
+# The rest of the control plane and kubectl: packages of the same module as kube-apiserver,
+# so they share its go.mod, its version and most of its Go build cache.
+for k8s_cmd in kube-controller-manager kube-scheduler kubectl; do
+    build_if_stale "$k8s_cmd" \
+        "$GOVER $(file_hash "$REPO"/hack/kube-apiserver/{go.mod,go.sum,"$k8s_cmd"/main.go}) $KAS_LDFLAGS" \
+        env -C "$REPO/hack/kube-apiserver" nice -n 10 \
+        go build -mod=readonly -buildvcs=false -trimpath -ldflags="$KAS_LDFLAGS" \
+        -o "$BIN/.build/$k8s_cmd" "./$k8s_cmd"
+done
+KUBECTL=("$CHAOSRUNNER_KUBECTL" --kubeconfig="$KUBECONFIG")
+done_step "kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION, kwok $KWOK_VERSION"
 
 # --------------------------------------------------------------------------- 2. credentials
+
+KCM_TOKEN="chaosrunner-kube-controller-manager"
+SCHED_TOKEN="chaosrunner-kube-scheduler"
 
 step "credentials"
 mkdir -p "$STATE/pki/apiserver"
@@ -262,9 +279,13 @@ fi
 cat >"$STATE/tokens.csv" <<EOF
 $CHAOSRUNNER_KUBE_ADMIN_TOKEN,admin,admin,"system:masters"
 $CHAOSRUNNER_KUBE_LIMITED_TOKEN,limited,limited
+$KCM_TOKEN,system:kube-controller-manager,system:kube-controller-manager
+$SCHED_TOKEN,system:kube-scheduler,system:kube-scheduler
 EOF
 chmod 0600 "$STATE/tokens.csv"
-done_step "tokens.csv: admin (system:masters), limited (no groups)"
+# The controller manager and the scheduler are the users that Kubernetes' bootstrap RBAC
+# grants their roles to (system:kube-controller-manager, system:kube-scheduler).
+done_step "tokens.csv: admin (system:masters), limited (no groups), controller manager, scheduler"
 
 # --------------------------------------------------------------------------- 3. etcd
 
@@ -313,7 +334,7 @@ else
         --service-account-signing-key-file="$STATE/pki/sa.key" \
         --service-account-issuer=https://kubernetes.default.svc \
         --service-cluster-ip-range=10.96.0.0/16 \
-        --disable-admission-plugins=ServiceAccount,TaintNodesByCondition \
+        --disable-admission-plugins=TaintNodesByCondition \
         --endpoint-reconciler-type=none \
         --allow-privileged=true \
         --profiling=false \
@@ -353,14 +374,27 @@ EOF
 }
 write_kubeconfig "$KUBECONFIG" admin "$CHAOSRUNNER_KUBE_ADMIN_TOKEN"
 write_kubeconfig "$CHAOSRUNNER_KUBECONFIG_LIMITED" limited "$CHAOSRUNNER_KUBE_LIMITED_TOKEN"
+write_kubeconfig "$STATE/kubeconfig-kube-controller-manager" system:kube-controller-manager "$KCM_TOKEN"
+write_kubeconfig "$STATE/kubeconfig-kube-scheduler" system:kube-scheduler "$SCHED_TOKEN"
 done_step "kube-apiserver pid $(cat "$STATE/kube-apiserver.pid") $("$BIN/kube-apiserver" --version 2>/dev/null), kubeconfig $KUBECONFIG"
 
 # --------------------------------------------------------------------------- 5. CRDs
 
 step "Chaos Mesh CRDs"
+# create_missing FILE: `kubectl create` what does not exist yet. Create, never client-side
+# apply: the schedules/workflows CRDs are too large for the last-applied annotation.
+create_missing() {
+    local err
+    err="$("${KUBECTL[@]}" create -f "$1" 2>&1 >/dev/null)" && return 0
+    err="$(grep -v '^Error from server (AlreadyExists): ' <<<"$err" || true)"
+    [ -z "$err" ] && return 0
+    printf '%s\n' "$err" >&2
+    die "kubectl create -f $1 failed"
+}
 crd_files=("$CRD_DIR"/*.yaml)
-"$BIN/kubeapply" create -skip-existing -q "${crd_files[@]}"
-"$BIN/kubeapply" wait-established -timeout "${WAIT}s" "${crd_files[@]}"
+for f in "${crd_files[@]}"; do create_missing "$f"; done
+"${KUBECTL[@]}" wait --for=condition=Established --timeout="${WAIT}s" "${crd_files[@]/#/--filename=}" >/dev/null ||
+    die "the Chaos Mesh CRDs did not become Established within ${WAIT}s"
 done_step "${#crd_files[@]} CRDs Established"
 
 # --------------------------------------------------------------------------- 6. kwok
@@ -424,20 +458,83 @@ status:
   capacity: {cpu: "32", memory: 256Gi, pods: "5000"}
 EOF
 done
-"$BIN/kubeapply" create -skip-existing -q "$nodes_yaml"
+create_missing "$nodes_yaml"
 node_ready() {
-    "$BIN/kubeapply" get "/api/v1/nodes/$1" |
-        tr -d ' \n' | grep -q '"type":"Ready","status":"True"'
+    [ "$("${KUBECTL[@]}" get node "$1" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
 for node in $CHAOSRUNNER_KWOK_NODES; do
     wait_for kwok "$KWOK_MATCH" "node $node Ready" node_ready "$node"
 done
 done_step "kwok pid $(cat "$STATE/kwok.pid"), nodes Ready: $CHAOSRUNNER_KWOK_NODES"
 
+# --------------------------------------------------------------------------- 7. controllers
+
+# Controllers for what the tests and manifests/ need: namespaces that finish terminating,
+# garbage collection of owned objects, Deployments/ReplicaSets/Jobs/CronJobs creating pods,
+# ServiceAccounts (+ tokens, kube-root-ca.crt). Its API rate limit is raised from 20 to 100
+# requests/s (loopback): a ReplicaSet of 500 pods took 24 s to run at 20/s. Left out on purpose: endpoints and
+# endpointslice (they would publish kwok's fake pod IPs, which nothing here may dial, and
+# could clash with EndpointSlices a test writes by hand), node-lifecycle and taint-eviction
+# (a kwok heartbeat late on 2 busy cores would taint the node and evict pods), and anything
+# for volumes, nodes' CIDRs or clouds.
+KCM_CONTROLLERS="namespace-controller,garbage-collector-controller,deployment-controller"
+KCM_CONTROLLERS+=",replicaset-controller,job-controller,cronjob-controller,ttl-after-finished-controller"
+KCM_CONTROLLERS+=",serviceaccount-controller,serviceaccount-token-controller"
+KCM_CONTROLLERS+=",root-ca-certificate-publisher-controller,clusterrole-aggregation-controller"
+KCM_CONTROLLERS+=",pod-garbage-collector-controller"
+
+# healthy_https PORT: the component's /healthz on 127.0.0.1 says ok (self-signed cert; the
+# path is in --authorization-always-allow-paths, so no credentials are needed).
+healthy_https() { curl -fsSk --max-time 2 --noproxy '*' "https://127.0.0.1:$1/healthz" | grep -qx ok; }
+
+# start_component NAME PORT FLAG...: kube-controller-manager or kube-scheduler, as its own user
+# (kubeconfig-NAME, also for delegated authn/authz), serving /healthz on 127.0.0.1:PORT with a
+# self-signed cert, without leader election (one instance; no wait for an old lease).
+start_component() {
+    local name="$1" port="$2"
+    shift 2
+    require_free_ports "$name" "$port"
+    mkdir -p "$STATE/pki/$name"
+    start_daemon "$name" "$BIN/$name" \
+        --kubeconfig="$STATE/kubeconfig-$name" \
+        --authentication-kubeconfig="$STATE/kubeconfig-$name" \
+        --authorization-kubeconfig="$STATE/kubeconfig-$name" \
+        --bind-address=127.0.0.1 --secure-port="$port" --cert-dir="$STATE/pki/$name" \
+        --leader-elect=false --profiling=false --v=0 "$@"
+}
+
+# The ServiceAccount controller has made the default ServiceAccount (pods need it: the
+# ServiceAccount admission plugin is on).
+default_service_account() { "${KUBECTL[@]}" get serviceaccount default --namespace=default >/dev/null; }
+
+step "kube-controller-manager on https://127.0.0.1:$CLUSTER_KCM_PORT, kube-scheduler on :$CLUSTER_SCHEDULER_PORT"
+if pid="$(pid_of kube-controller-manager "$KCM_MATCH")" && ! restart_if_rebuilt kube-controller-manager "$pid"; then
+    log "  kube-controller-manager already running (pid $pid)"
+else
+    start_component kube-controller-manager "$CLUSTER_KCM_PORT" \
+        --controllers="$KCM_CONTROLLERS" \
+        --use-service-account-credentials=true \
+        --service-account-private-key-file="$STATE/pki/sa.key" \
+        --root-ca-file="$CHAOSRUNNER_KUBE_CA_FILE" \
+        --kube-api-qps=100 --kube-api-burst=200
+fi
+if pid="$(pid_of kube-scheduler "$SCHED_MATCH")" && ! restart_if_rebuilt kube-scheduler "$pid"; then
+    log "  kube-scheduler already running (pid $pid)"
+else
+    start_component kube-scheduler "$CLUSTER_SCHEDULER_PORT"
+fi
+wait_for kube-controller-manager "$KCM_MATCH" "kube-controller-manager /healthz" healthy_https "$CLUSTER_KCM_PORT"
+wait_for kube-scheduler "$SCHED_MATCH" "kube-scheduler /healthz" healthy_https "$CLUSTER_SCHEDULER_PORT"
+wait_for kube-controller-manager "$KCM_MATCH" "ServiceAccount default/default" default_service_account
+done_step "kube-controller-manager pid $(cat "$STATE/kube-controller-manager.pid"), kube-scheduler pid $(cat "$STATE/kube-scheduler.pid")"
+
 log "up in $(elapsed "$T0"):"
 log "  etcd            $CHAOSRUNNER_ETCD_ENDPOINT            pid $(cat "$STATE/etcd.pid")"
 log "  kube-apiserver  $CHAOSRUNNER_KUBE_SERVER         pid $(cat "$STATE/kube-apiserver.pid")"
 log "  kwok            http://127.0.0.1:$CLUSTER_KWOK_PORT (health)    pid $(cat "$STATE/kwok.pid")"
+log "  controller-mgr  https://127.0.0.1:$CLUSTER_KCM_PORT          pid $(cat "$STATE/kube-controller-manager.pid")"
+log "  scheduler       https://127.0.0.1:$CLUSTER_SCHEDULER_PORT          pid $(cat "$STATE/kube-scheduler.pid")"
+log "  kubectl         $CHAOSRUNNER_KUBECTL"
 log "  kubeconfig      $KUBECONFIG (admin), $CHAOSRUNNER_KUBECONFIG_LIMITED (limited)"
-log "  logs            $STATE/{etcd,kube-apiserver,kwok}.log"
+log "  logs            $STATE/{etcd,kube-apiserver,kwok,kube-controller-manager,kube-scheduler}.log"
 log "  use:            eval \"\$(scripts/cluster-env.sh)\"; stop: scripts/cluster-down.sh"

@@ -5,8 +5,9 @@
 TokenRequest API and writes a kubeconfig for it, so a test can run anything, the whole CLI
 included, as exactly the identity the manifests give chaosrunner in a cluster.
 
-The test control plane (scripts/cluster-up.sh) has no controller-manager, so there is no token
-controller and no legacy Secret-based token: TokenRequest is the only way to get one. It issues
+Since Kubernetes 1.24 no legacy Secret-based token is made for a ServiceAccount (the test
+control plane runs the token controller, but nothing asks it for one): TokenRequest is the way
+to get one, as in a real cluster. It issues
 bound tokens for the API server's ``--service-account-issuer`` audience and refuses an
 ``expirationSeconds`` under 10 minutes (422). The RBAC authorizer and the token authenticator
 read informer caches, so a freshly created Role, RoleBinding or ServiceAccount may take a

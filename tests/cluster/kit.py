@@ -1,9 +1,10 @@
 """What every cluster test needs: the test cluster's kubeconfig, and namespaces with Running pods.
 
-The control plane is scripts/cluster-up.sh's: a real kube-apiserver and etcd, with kwok as the
-kubelet. ``require_cluster`` skips a module when there is no cluster, but fails it in CI.
-Namespaces never finish terminating here (no controller-manager), so each test module makes
-fresh, uniquely named ones and never waits for their deletion.
+The control plane is scripts/cluster-up.sh's: a real kube-apiserver, etcd, kube-controller-manager
+and kube-scheduler, with kwok as the kubelet. ``require_cluster`` skips a module when there is no
+cluster, but fails it in CI. Each test module makes fresh, uniquely named namespaces and never
+waits for their deletion (deleted namespaces do finish terminating, but that takes seconds).
+``pod`` binds its pods with ``spec.nodeName``, which skips the scheduler.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ How the pod IP sticks with kwok v0.7: the API server drops ``status`` on create,
 pod stage that writes an IP, ``pod-ready``, selects pods *without* ``.status.podIP``. So the pod
 is created unbound (kwok ignores pods without ``spec.nodeName``), its status (Running, Ready,
 podIP) is written through the status subresource, and only then is it bound to the node with a
-``pods/binding``. kwok first sees the pod with our IP already set, no stage matches, and there is
+``pods/binding``. Its ``spec.schedulerName`` (``SCHEDULER_NAME``) names no running scheduler,
+so kube-scheduler leaves the binding to us instead of racing us for it. kwok first sees the pod with our IP already set, no stage matches, and there is
 no race with kwok writing an IP from its CIDR (patching after kwok would race with it).
 
 Teardown (an ``ExitStack``, so it also runs when setup or the test fails): delete the pod
@@ -59,6 +60,8 @@ NODE = "kwok-node-0"
 NETNS_PREFIX = "crtest-"
 NETNS_ANNOTATION = "chaosrunner.dev/nethost-netns"  # on each pod: its test host's netns
 HOST_ANNOTATION = "chaosrunner.dev/nethost-address"
+#: A scheduler that does not exist: kube-scheduler must not bind the pod before its status is set.
+SCHEDULER_NAME = "chaosrunner-nethost-binds-itself"
 TEST_HOSTS = ipaddress.IPv4Network("198.19.0.0/16")
 KWOK_POD_CIDR = ipaddress.IPv4Network("198.18.0.0/16")
 READY_TIMEOUT = 10.0
@@ -439,6 +442,7 @@ def _create_pod(
                 "annotations": {NETNS_ANNOTATION: netns, HOST_ANNOTATION: f"{ip}:{port}"},
             },
             "spec": {  # no nodeName yet: kwok ignores the pod until it is bound
+                "schedulerName": SCHEDULER_NAME,
                 "containers": [
                     {
                         "name": "demo-service",

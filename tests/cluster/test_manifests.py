@@ -16,7 +16,8 @@
 
 Needs the local control plane (``scripts/cluster-up.sh``); the module is skipped when its
 kubeconfig is absent (failed in CI) and fails, saying so, when the API server does not answer.
-Namespaces never finish terminating there, so they are created with unique names and kept.
+Namespaces are created with unique names and kept (the manifests' objects run for real in
+test_control_plane.py).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ STATUS_KEYS = {"active", "held", "rate", "max", "runId", "startedAt", "expiresAt
 
 @pytest.fixture(scope="module")
 def namespace(core: Any) -> Iterator[str]:
-    # namespaces never finish terminating on this control plane: a fresh one per module
+    # a fresh one per module; deleted at the end, not waited for
     ns = f"crtest-nethost-{uuid.uuid4().hex[:8]}"
     core.create_namespace({"metadata": {"name": ns}})
     yield ns

@@ -37,7 +37,7 @@ PODS = {"namespace": NAMESPACE, "labelSelector": {"app": "redis"}, "mode": "all"
 
 @pytest.fixture(scope="module")
 def api(core: client.CoreV1Api, custom: client.CustomObjectsApi) -> client.CustomObjectsApi:
-    try:  # namespaces never finish terminating on this control plane: create once, keep
+    try:  # one fixed namespace: created once, kept (only dry runs go into it)
         core.create_namespace({"metadata": {"name": NAMESPACE}})
     except ApiException as exc:
         if exc.status != 409:
