@@ -1,0 +1,349 @@
+"""A node whose chaos-daemon is the test stand-in, served from a netns test host.
+
+Chaos Mesh's controller finds the daemon of a pod's node by listing EndpointSlices named
+``chaos-daemon-*`` in its own namespace (``NAMESPACE``) and taking the first address of the
+endpoint whose ``nodeName`` is the pod's ``spec.nodeName``; it dials that address on
+``CHAOS_DAEMON_SERVICE_PORT`` (controllers/utils/chaosdaemon). The API server refuses loopback
+addresses in an EndpointSlice, and this machine's network rule allows dialling only loopback or
+a test host the test created, so ``daemon_node`` builds, per use:
+
+1. a netns test host (``nethost.netns_host``: 198.19.X.2 behind a veth) running
+   ``tests/cluster/chaos_daemon.py`` (the stand-in) on 198.19.X.2:``port``;
+2. a Node ``crtest-daemon-<pid>-<n>``, managed by kwok (so it stays Ready) and tainted
+   ``NoSchedule`` (so a scheduler never puts anybody else's pod there). A node of its own
+   keeps the stand-in away from kwok-node-0, where the failure-path tests rely on there being
+   no daemon;
+3. the EndpointSlice ``chaos-daemon-<node>`` in the controller's namespace, carrying the
+   netns address for that node.
+
+``DaemonNode.pods`` then creates Running pods bound to that node with container statuses that
+carry container ids (kwok v0.7 writes none, and the controller sends the daemon exactly those
+ids): created unbound, status written through the status subresource (with a pod IP, so that
+kwok's ``pod-ready`` stage, which selects pods without one, leaves them alone), then bound.
+The pod IPs are in kwok's 198.18.0.0/16 and only ever written into objects.
+
+Everything is removed on exit (an ``ExitStack``); what a killed run left (node, slice, pods,
+netns: all annotated with their netns, named after the dead pid) is reaped by the next setup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import grpc
+
+from tests.cluster import nethost
+from tests.cluster.chaos_daemon import DEFAULT_PORT, Call, read_calls
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_PREFIX = "crtest-daemon-"
+SLICE_PREFIX = "chaos-daemon-"  # the prefix the controller looks for
+TAINT = {"key": "chaosrunner.dev/stand-in-daemon", "value": "true", "effect": "NoSchedule"}
+KWOK_NODE_ANNOTATION = os.environ.get("CHAOSRUNNER_KWOK_NODE_ANNOTATION", "kwok.x-k8s.io/node=fake")
+#: Where the controller looks for daemons (its NAMESPACE); cluster-env.sh may say otherwise.
+CONTROLLER_NAMESPACE = os.environ.get("CHAOSRUNNER_CHAOS_MESH_NAMESPACE", "chaos-mesh")
+POD_IPS = "198.18.254."  # written into pod status only; nothing dials them
+READY_TIMEOUT = 15.0
+_serial = itertools.count()
+_pod_serial = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class TargetPod:
+    namespace: str
+    name: str
+    uid: str
+    container_ids: Mapping[str, str]  # container name -> the id in its status
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass
+class DaemonNode:
+    """The node, its stand-in daemon, and what the daemon recorded."""
+
+    node: str
+    ip: str  # the daemon's address (the netns side of the veth)
+    port: int
+    netns: str
+    pid: int  # the daemon process, inside ``netns``
+    record: Path
+    endpoint_slice: str
+    controller_namespace: str
+    _core: Any = field(repr=False)
+    _stack: contextlib.ExitStack = field(repr=False)
+
+    def calls(self, method: str | None = None, source: str | None = None) -> list[Call]:
+        """Calls so far, oldest first; only ``method`` / from chaos object ``source`` if given."""
+        return [
+            c for c in read_calls(self.record)
+            if (method is None or c.method == method) and (source is None or c.source == source)
+        ]  # fmt: skip
+
+    def wait_for(
+        self, what: str, pred: Callable[[list[Call]], bool], timeout: float = 30.0
+    ) -> list[Call]:
+        """Polls the record until ``pred(calls)``; fails naming ``what`` and the calls seen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            calls = self.calls()
+            if pred(calls):
+                return calls
+            if time.monotonic() > deadline:
+                seen = [(c.method, c.container_id, c.source) for c in calls]
+                raise AssertionError(f"the stand-in daemon never saw {what} in {timeout}s: {seen}")
+            time.sleep(0.1)
+
+    def pods(
+        self,
+        namespace: str,
+        pods: Mapping[str, Mapping[str, str]],
+        containers: Sequence[str] = ("app", "sidecar"),
+    ) -> list[TargetPod]:
+        """Running pods on this node (name -> labels), each container with a container id."""
+        return [
+            _target_pod(self._stack, self._core, namespace, name, labels, self.node,
+                        self.netns, containers)
+            for name, labels in pods.items()
+        ]  # fmt: skip
+
+
+@contextlib.contextmanager
+def daemon_node(
+    core_api: Any,
+    *,
+    controller_namespace: str = CONTROLLER_NAMESPACE,
+    port: int = DEFAULT_PORT,
+    fail: Iterable[str] = (),
+) -> Iterator[DaemonNode]:
+    """A kwok node whose chaos-daemon is the stand-in (``fail``: methods that answer errors).
+
+    ``core_api`` is a ``kubernetes.client.CoreV1Api``. ``port`` must be the controller's
+    ``CHAOS_DAEMON_SERVICE_PORT`` (the netns has its own ports: no clash with anything).
+    """
+    from kubernetes import client
+
+    nethost._require_netns(demo_service=False)
+    discovery = client.DiscoveryV1Api(core_api.api_client)
+    with contextlib.ExitStack() as stack:
+        host = nethost.netns_host(stack, core_api)  # reaps stale netns and pods first
+        _reap_stale(core_api, discovery, controller_namespace)
+        record = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="stand-in-daemon-")))
+        record /= "calls.jsonl"
+        record.touch()
+        proc, log = _start_daemon(stack, host.netns, host.ip, port, record, fail)
+        _wait_serving(proc, log, host.ip, port)
+
+        node = f"{NODE_PREFIX}{os.getpid()}-{next(_serial)}"
+        _create_node(stack, core_api, node, host.netns)
+        slice_name = f"{SLICE_PREFIX}{node}"
+        _ensure_namespace(core_api, controller_namespace)
+        _create_endpoint_slice(
+            stack, discovery, controller_namespace, slice_name, node, host.ip, port, host.netns
+        )
+        yield DaemonNode(
+            node, host.ip, port, host.netns, proc.pid, record, slice_name,
+            controller_namespace, core_api, stack,
+        )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- the daemon
+
+
+def _start_daemon(
+    stack: contextlib.ExitStack, netns: str, ip: str, port: int, record: Path, fail: Iterable[str]
+) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    log = stack.enter_context(tempfile.TemporaryFile(prefix="stand-in-daemon-"))  # noqa: SIM115
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = ["ip", "netns", "exec", netns, sys.executable, "-m", "tests.cluster.chaos_daemon",
+           f"--listen={ip}:{port}", f"--record={record}"]  # fmt: skip
+    cmd += [f"--fail={m}" for m in fail]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+        start_new_session=True,
+    )  # fmt: skip
+    stack.callback(nethost._stop, proc)
+    return proc, log
+
+
+def _wait_serving(proc: subprocess.Popen[bytes], log: IO[bytes], ip: str, port: int) -> None:
+    """Until an HTTP/2 connection to the daemon is up (no call is made, so none is recorded)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    with grpc.insecure_channel(f"{ip}:{port}") as channel:  # the netns address: ours
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise nethost.NetHostError(
+                    f"stand-in daemon exited with {proc.returncode}:\n{nethost._tail(log)}"
+                )
+            try:
+                grpc.channel_ready_future(channel).result(timeout=0.5)
+            except grpc.FutureTimeoutError:
+                continue
+            return
+    raise nethost.NetHostError(
+        f"stand-in daemon on {ip}:{port} not serving after {READY_TIMEOUT}s:\n{nethost._tail(log)}"
+    )
+
+
+# ----------------------------------------------------------------------------- cluster objects
+
+
+def _ensure_namespace(core_api: Any, name: str) -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        core_api.create_namespace({"metadata": {"name": name}})
+    except ApiException as exc:
+        if exc.status != 409:
+            raise
+
+
+def _create_node(stack: contextlib.ExitStack, core_api: Any, node: str, netns: str) -> None:
+    key, _, value = KWOK_NODE_ANNOTATION.partition("=")
+    core_api.create_node(
+        {
+            "metadata": {
+                "name": node,
+                "annotations": {key: value, nethost.NETNS_ANNOTATION: netns},
+                "labels": {"kubernetes.io/hostname": node, "type": "kwok"},
+            },
+            "spec": {"taints": [TAINT]},
+            "status": {
+                "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+                "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+            },
+        }
+    )
+    stack.callback(_delete_quietly, core_api.delete_node, node)
+
+
+def _create_endpoint_slice(
+    stack: contextlib.ExitStack, discovery: Any, namespace: str, name: str, node: str,
+    ip: str, port: int, netns: str,
+) -> None:  # fmt: skip
+    discovery.create_namespaced_endpoint_slice(
+        namespace,
+        {
+            "metadata": {
+                "name": name,
+                "labels": {"kubernetes.io/service-name": "chaos-daemon"},
+                "annotations": {nethost.NETNS_ANNOTATION: netns},
+            },
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [ip], "nodeName": node, "conditions": {"ready": True}}],
+            "ports": [{"name": "grpc", "port": port, "protocol": "TCP"}],
+        },
+    )
+    stack.callback(_delete_quietly, discovery.delete_namespaced_endpoint_slice, name, namespace)
+
+
+def _target_pod(
+    stack: contextlib.ExitStack, core_api: Any, namespace: str, name: str,
+    labels: Mapping[str, str], node: str, netns: str, containers: Sequence[str],
+) -> TargetPod:  # fmt: skip
+    from kubernetes.client.exceptions import ApiException
+
+    created = core_api.create_namespaced_pod(
+        namespace,
+        {
+            "metadata": {
+                "name": name,
+                "labels": dict(labels),
+                "annotations": {nethost.NETNS_ANNOTATION: netns},
+            },
+            "spec": {  # no nodeName yet: kwok ignores the pod until it is bound
+                "containers": [{"name": c, "image": "fake"} for c in containers],
+                "tolerations": [{**TAINT, "operator": "Equal"}],
+            },
+        },
+    )
+    stack.callback(nethost._delete_pod, core_api, namespace, name)
+    uid = created.metadata.uid
+    ids = {
+        c: "containerd://" + hashlib.sha256(f"{uid}/{c}".encode()).hexdigest() for c in containers
+    }
+    ip = f"{POD_IPS}{next(_pod_serial) % 250 + 1}"
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    core_api.patch_namespaced_pod_status(
+        name,
+        namespace,
+        {
+            "status": {
+                "phase": "Running",
+                "podIP": ip,
+                "podIPs": [{"ip": ip}],
+                "startTime": now,
+                "conditions": [
+                    {"type": t, "status": "True", "lastTransitionTime": now}
+                    for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")
+                ],
+                "containerStatuses": [
+                    {
+                        "name": c,
+                        "image": "fake",
+                        "imageID": "",
+                        "containerID": ids[c],
+                        "ready": True,
+                        "started": True,
+                        "restartCount": 0,
+                        "state": {"running": {"startedAt": now}},
+                    }
+                    for c in containers
+                ],
+            }
+        },
+    )
+    try:  # the binding answers with a Status, which the client cannot read as a V1Binding
+        core_api.create_namespaced_pod_binding(
+            name, namespace,
+            {"metadata": {"name": name}, "target": {"kind": "Node", "name": node}},
+            _preload_content=False,
+        )  # fmt: skip
+    except ApiException as exc:
+        raise nethost.NetHostError(f"binding pod {namespace}/{name} to {node}: {exc}") from exc
+    got = core_api.read_namespaced_pod(name, namespace)
+    got_ids = {s.name: s.container_id for s in got.status.container_statuses or ()}
+    if got.spec.node_name != node or got_ids != ids or got.status.phase != "Running":
+        raise nethost.NetHostError(
+            f"pod {namespace}/{name}: node {got.spec.node_name}, containers {got_ids}, "
+            f"phase {got.status.phase}; want {node}, {ids}, Running"
+        )
+    return TargetPod(namespace, name, uid, ids)
+
+
+def _delete_quietly(delete: Callable[..., Any], *args: str) -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        delete(*args)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+
+
+def _reap_stale(core_api: Any, discovery: Any, namespace: str) -> None:
+    """Nodes and EndpointSlices of killed runs: their netns names a pid that is gone."""
+
+    def stale(meta: Any) -> bool:
+        m = nethost._NETNS_RE.match((meta.annotations or {}).get(nethost.NETNS_ANNOTATION, ""))
+        return bool(m) and not nethost._pid_alive(int(m.group(1)))
+
+    for node in core_api.list_node().items:
+        if node.metadata.name.startswith(NODE_PREFIX) and stale(node.metadata):
+            _delete_quietly(core_api.delete_node, node.metadata.name)
+    for es in discovery.list_namespaced_endpoint_slice(namespace).items:
+        if es.metadata.name.startswith(SLICE_PREFIX) and stale(es.metadata):
+            _delete_quietly(discovery.delete_namespaced_endpoint_slice, es.metadata.name, namespace)
