@@ -2,7 +2,8 @@
 # Stop the local test control plane started by scripts/cluster-up.sh and leave no process
 # of it behind. Idempotent: stopping a stopped cluster is a no-op.
 #
-#   scripts/cluster-down.sh              stop kwok, kube-apiserver, etcd; delete etcd's data
+#   scripts/cluster-down.sh              stop chaos-controller-manager, kwok, kube-apiserver,
+#                                        etcd; delete etcd's data
 #                                        (the next cluster-up starts from an empty cluster)
 #   scripts/cluster-down.sh --keep-data  stop, but keep etcd's data (objects survive)
 #   scripts/cluster-down.sh --purge      stop and delete all of .cache/cluster (keys, certs,
@@ -27,7 +28,7 @@ case "${1:-}" in
     "") ;;
     --keep-data) mode=keep-data ;;
     --purge) mode=purge ;;
-    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "usage: $0 [--keep-data|--purge]" >&2; exit 2 ;;
 esac
 
@@ -51,6 +52,7 @@ find_ours() {
         c="$(cmdline "$p")" || continue
         case "$c" in
             "$BIN/kube-apiserver "*" --cert-dir=$STATE/"* | "$BIN/kwok "*"$STATE/"*) echo "$p" ;;
+            "$BIN/chaos-controller-manager --kubeconfig=$STATE/"*) echo "$p" ;;
             *etcd\ *" --data-dir=$STATE/etcd "*) echo "$p" ;;
         esac
     done
@@ -85,7 +87,34 @@ stop() {
     fi
 }
 
-# Reverse order of start: kwok needs the API server, the API server needs etcd.
+# stop_chaos_mesh: chaos-controller-manager exits only on a second SIGTERM (the first starts
+# a graceful shutdown that waits for its runnables); SIGKILL after GRACE.
+stop_chaos_mesh() {
+    local pidfile="$STATE/chaos-controller-manager.pid" pid t=$EPOCHREALTIME
+    [ -s "$pidfile" ] || { log "chaos-controller-manager: not running"; return 0; }
+    pid="$(cat "$pidfile")"
+    if cmdline "$pid" | grep -qF -- "$BIN/chaos-controller-manager --kubeconfig=$STATE/"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 10); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq $((GRACE * 10))); do
+            [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || break
+            sleep 0.1
+        done
+        if [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; then
+            log "chaos-controller-manager (pid $pid) ignored two SIGTERMs for ${GRACE}s: SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        for _ in $(seq 30); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+        log "stopped chaos-controller-manager (pid $pid, $(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'))"
+    else
+        log "chaos-controller-manager: pid file is stale (pid $pid is not ours), removing it"
+    fi
+    rm -f "$pidfile"
+}
+
+# Reverse order of start: the controller and kwok need the API server, which needs etcd.
+stop_chaos_mesh
 stop kwok "$BIN/kwok"
 stop kube-apiserver "$BIN/kube-apiserver"
 stop etcd "--data-dir=$STATE/etcd"
@@ -126,4 +155,4 @@ case "$mode" in
         log "deleted $STATE"
         ;;
 esac
-log "down: no etcd, kube-apiserver or kwok process of this cluster remains"
+log "down: no etcd, kube-apiserver, kwok or chaos-controller-manager process of this cluster remains"

@@ -22,6 +22,13 @@
 #   CHAOSRUNNER_KWOK_NODE_ANNOTATION   annotation that makes kwok manage a node (key=value)
 #   CHAOSRUNNER_CLUSTER_DIR            state folder (logs *.log, pids *.pid, etcd data, pki)
 #   CHAOSRUNNER_CLUSTER_BIN            built binaries (kube-apiserver, kwok, kubeapply)
+#   CHAOSRUNNER_CHAOS_MESH_NAMESPACE   the one namespace Chaos Mesh's real controller-manager
+#                                      reconciles (CLUSTER_SCOPED=false); chaos objects elsewhere
+#                                      are left to the tests' stand-in controller
+#   CHAOSRUNNER_CHAOS_MESH_CRDS        the 23 CRDs of the pinned Chaos Mesh module, as installed
+#                                      (with the NetworkChaos fix, see hack/README.md)
+#   CLUSTER_CHAOS_WEBHOOK_PORT         the controller's admission webhooks (https, 127.0.0.1)
+#   CLUSTER_CHAOS_METRICS_PORT         the controller's /metrics (http, 127.0.0.1)
 
 # shellcheck disable=SC2034 # the variables below are exported through _cluster_env_vars
 _cluster_env_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,6 +41,10 @@ CLUSTER_ETCD_PEER_PORT="${CLUSTER_ETCD_PEER_PORT:-12380}"
 CLUSTER_APISERVER_PORT="${CLUSTER_APISERVER_PORT:-16443}"
 CLUSTER_KWOK_PORT="${CLUSTER_KWOK_PORT:-10247}"
 CLUSTER_KWOK_NODE_COUNT="${CLUSTER_KWOK_NODE_COUNT:-1}"
+CLUSTER_CHAOS_WEBHOOK_PORT="${CLUSTER_CHAOS_WEBHOOK_PORT:-19443}"
+CLUSTER_CHAOS_METRICS_PORT="${CLUSTER_CHAOS_METRICS_PORT:-10080}"
+CHAOSRUNNER_CHAOS_MESH_NAMESPACE="${CHAOSRUNNER_CHAOS_MESH_NAMESPACE:-chaos-real}"
+CHAOSRUNNER_CHAOS_MESH_CRDS="${CHAOSRUNNER_CHAOS_MESH_CRDS:-${CHAOSRUNNER_CLUSTER_BIN}/chaos-mesh-crds}"
 
 CHAOSRUNNER_KUBE_SERVER="https://127.0.0.1:${CLUSTER_APISERVER_PORT}"
 CHAOSRUNNER_ETCD_ENDPOINT="http://127.0.0.1:${CLUSTER_ETCD_CLIENT_PORT}"
@@ -56,6 +67,8 @@ _cluster_env_vars=(
     CHAOSRUNNER_KUBE_ADMIN_TOKEN CHAOSRUNNER_KUBE_LIMITED_TOKEN
     CHAOSRUNNER_KWOK_NODE CHAOSRUNNER_KWOK_NODES CHAOSRUNNER_KWOK_NODE_ANNOTATION
     CHAOSRUNNER_KUBECONFIG_LIMITED
+    CLUSTER_CHAOS_WEBHOOK_PORT CLUSTER_CHAOS_METRICS_PORT
+    CHAOSRUNNER_CHAOS_MESH_NAMESPACE CHAOSRUNNER_CHAOS_MESH_CRDS
 )
 
 if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then

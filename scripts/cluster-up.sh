@@ -4,9 +4,12 @@
 #   etcd            Debian's etcd-server (3.4)            127.0.0.1:12379 (peer 12380)
 #   kube-apiserver  built from k8s.io/kubernetes          https://127.0.0.1:16443
 #                   (hack/kube-apiserver), RBAC, static tokens, no controller-manager
-#   Chaos Mesh CRDs ../shared/chaos-mesh/crds, created (not applied), Established
+#   Chaos Mesh CRDs the 23 of the pinned module (hack/chaos-mesh), created, Established
 #   kwok            sigs.k8s.io/kwok/cmd/kwok, fakes       health on 127.0.0.1:10247
 #                   the kubelet of the nodes kwok-node-N
+#   chaos-controller-manager  Chaos Mesh's, built from   webhooks https://127.0.0.1:19443
+#                   hack/chaos-mesh; reconciles only the   metrics 127.0.0.1:10080
+#                   namespace chaos-real (scripts/cluster-chaos-mesh.sh)
 #
 # Idempotent: a component that is already running (pid file + matching command line) is
 # kept; binaries are rebuilt only when their inputs change (stamp files in .cache/bin).
@@ -36,12 +39,8 @@ KWOK_VERSION="v0.7.0"
 # neither loopback nor such a host.
 KWOK_CIDR="${CLUSTER_KWOK_POD_CIDR:-198.18.0.1/16}"
 WAIT="${CLUSTER_WAIT_SECONDS:-90}"
-CRD_DIR="${CHAOS_MESH_CRDS:-}"
-if [ -z "$CRD_DIR" ]; then
-    for d in "$REPO/../shared/chaos-mesh/crds" "$REPO/shared/chaos-mesh/crds"; do
-        if [ -d "$d" ]; then CRD_DIR="$(cd "$d" && pwd)"; break; fi
-    done
-fi
+# The CRDs: the pinned Chaos Mesh module's 23 (chaos_mesh_crds), unless CHAOS_MESH_CRDS names a folder.
+CRD_DIR=""
 
 log() { printf '[cluster-up] %s\n' "$*"; }
 die() { printf '[cluster-up] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -186,7 +185,13 @@ KWOK_MATCH="$BIN/kwok"
 pid_of etcd "$ETCD_MATCH" >/dev/null || require_free_ports etcd "$CLUSTER_ETCD_CLIENT_PORT" "$CLUSTER_ETCD_PEER_PORT"
 pid_of kube-apiserver "$KAS_MATCH" >/dev/null || require_free_ports kube-apiserver "$CLUSTER_APISERVER_PORT"
 pid_of kwok "$KWOK_MATCH" >/dev/null || require_free_ports kwok "$CLUSTER_KWOK_PORT"
-[ -n "$CRD_DIR" ] && [ -d "$CRD_DIR" ] || die "Chaos Mesh CRDs not found (expected ../shared/chaos-mesh/crds; set CHAOS_MESH_CRDS)"
+CM_MATCH_EARLY="$BIN/chaos-controller-manager --kubeconfig=$STATE/"
+pid_of chaos-controller-manager "$CM_MATCH_EARLY" >/dev/null ||
+    require_free_ports chaos-controller-manager "$CLUSTER_CHAOS_WEBHOOK_PORT" "$CLUSTER_CHAOS_METRICS_PORT"
+# shellcheck source-path=SCRIPTDIR source=cluster-chaos-mesh.sh
+. "$REPO/scripts/cluster-chaos-mesh.sh"
+chaos_mesh_crds
+[ -n "$CRD_DIR" ] && [ -d "$CRD_DIR" ] || die "Chaos Mesh CRDs not found in ${CRD_DIR:-(unset)}"
 done_step "etcd $(etcd --version 2>/dev/null | sed -n 's/^etcd Version: //p'), CRDs from $CRD_DIR"
 
 # --------------------------------------------------------------------------- 1. binaries
@@ -230,6 +235,7 @@ build_if_stale() {
 
 step "binaries"
 GOVER="$(go env GOVERSION 2>/dev/null || echo none)"
+chaos_mesh_build_start
 # shellcheck disable=SC2034 # read through ${!var} in restart_if_rebuilt
 REBUILT_kube_apiserver=0 REBUILT_kwok=0 REBUILT_kubeapply=0
 KAS_LDFLAGS="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION"
@@ -434,10 +440,15 @@ for node in $CHAOSRUNNER_KWOK_NODES; do
 done
 done_step "kwok pid $(cat "$STATE/kwok.pid"), nodes Ready: $CHAOSRUNNER_KWOK_NODES"
 
+# --------------------------------------------------------------------------- 7. Chaos Mesh
+
+chaos_mesh_start
+
 log "up in $(elapsed "$T0"):"
 log "  etcd            $CHAOSRUNNER_ETCD_ENDPOINT            pid $(cat "$STATE/etcd.pid")"
 log "  kube-apiserver  $CHAOSRUNNER_KUBE_SERVER         pid $(cat "$STATE/kube-apiserver.pid")"
 log "  kwok            http://127.0.0.1:$CLUSTER_KWOK_PORT (health)    pid $(cat "$STATE/kwok.pid")"
+log "  chaos-mesh      https://127.0.0.1:$CLUSTER_CHAOS_WEBHOOK_PORT (webhooks), namespace $CHAOSRUNNER_CHAOS_MESH_NAMESPACE   pid $(cat "$STATE/chaos-controller-manager.pid")"
 log "  kubeconfig      $KUBECONFIG (admin), $CHAOSRUNNER_KUBECONFIG_LIMITED (limited)"
-log "  logs            $STATE/{etcd,kube-apiserver,kwok}.log"
+log "  logs            $STATE/{etcd,kube-apiserver,kwok,chaos-controller-manager}.log"
 log "  use:            eval \"\$(scripts/cluster-env.sh)\"; stop: scripts/cluster-down.sh"
