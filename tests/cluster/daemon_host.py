@@ -52,7 +52,7 @@ SLICE_PREFIX = "chaos-daemon-"  # the prefix the controller looks for
 TAINT = {"key": "chaosrunner.dev/stand-in-daemon", "value": "true", "effect": "NoSchedule"}
 KWOK_NODE_ANNOTATION = os.environ.get("CHAOSRUNNER_KWOK_NODE_ANNOTATION", "kwok.x-k8s.io/node=fake")
 #: Where the controller looks for daemons (its NAMESPACE); cluster-env.sh may say otherwise.
-CONTROLLER_NAMESPACE = os.environ.get("CHAOSRUNNER_CHAOS_MESH_NAMESPACE", "chaos-mesh")
+CONTROLLER_NAMESPACE = os.environ.get("CHAOSRUNNER_CHAOS_MESH_NAMESPACE", "chaos-real")
 POD_IPS = "198.18.254."  # written into pod status only; nothing dials them
 READY_TIMEOUT = 15.0
 _serial = itertools.count()
