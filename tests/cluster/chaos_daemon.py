@@ -51,11 +51,13 @@ _CONTAINER_FIELD = {"ExecStressors": "target"}
 
 @dataclass(frozen=True)
 class Call:
-    """One call the controller made: method, container id, the whole request, and for whom."""
+    """One call the controller made: method, container id, the whole request, for whom, and
+    what the stand-in answered."""
 
     method: str
     container_id: str
     request: dict[str, Any]  # protobuf JSON mapping, proto field names, defaults included
+    reply: dict[str, Any]  # the same mapping of the answer ({} for Empty or an error)
     source: str  # the calling chaos object, "<namespace>/<name>" ("" if not sent)
     at: float  # time.time() when it arrived
     failed: bool  # answered with an error (--fail)
@@ -63,14 +65,17 @@ class Call:
     def to_json(self) -> str:
         return json.dumps(
             {"method": self.method, "containerId": self.container_id, "request": self.request,
-             "source": self.source, "at": self.at, "failed": self.failed},
+             "reply": self.reply, "source": self.source, "at": self.at, "failed": self.failed},
             sort_keys=True,
         )  # fmt: skip
 
     @classmethod
     def from_json(cls, line: str) -> Call:
         d = json.loads(line)
-        return cls(d["method"], d["containerId"], d["request"], d["source"], d["at"], d["failed"])
+        return cls(
+            d["method"], d["containerId"], d["request"], d["reply"], d["source"], d["at"],
+            d["failed"],
+        )  # fmt: skip
 
 
 def read_calls(record: Path) -> list[Call]:
@@ -139,6 +144,12 @@ def _answers(pb: Any) -> dict[str, Callable[[Any], Any]]:
     }
 
 
+def _mapping(message: Any) -> dict[str, Any]:
+    return json_format.MessageToDict(  # type: ignore[no-any-return]
+        message, always_print_fields_with_no_presence=True, preserving_proto_field_name=True
+    )
+
+
 def _handlers(pb: Any, recorder: _Recorder, fail: frozenset[str]) -> grpc.GenericRpcHandler:
     from google.protobuf import empty_pb2
 
@@ -152,23 +163,21 @@ def _handlers(pb: Any, recorder: _Recorder, fail: frozenset[str]) -> grpc.Generi
         def unary(req: Any, context: grpc.ServicerContext) -> Any:
             meta = dict(context.invocation_metadata())
             failed = method in fail
+            reply = None if failed else answer(req)
             recorder.add(
                 Call(
                     method=method,
                     container_id=str(getattr(req, field, "")),
-                    request=json_format.MessageToDict(
-                        req,
-                        always_print_fields_with_no_presence=True,
-                        preserving_proto_field_name=True,
-                    ),
+                    request=_mapping(req),
+                    reply={} if reply is None else _mapping(reply),
                     source=str(meta.get(NAMESPACED_NAME, "")),
                     at=time.time(),
                     failed=failed,
                 )
             )
-            if failed:
+            if reply is None:
                 context.abort(grpc.StatusCode.UNAVAILABLE, f"test stand-in told to fail {method}")
-            return answer(req)
+            return reply
 
         return grpc.unary_unary_rpc_method_handler(
             unary,

@@ -82,8 +82,10 @@ def test_each_call_is_recorded_with_its_rules_and_caller(
                       container_id=CID, enter_ns=True, pod_uid="uid-1"),
         metadata=[(NAMESPACED_NAME, "team-a/slow")], timeout=5,
     )  # fmt: skip
-    client.ExecStressors(pb.ExecStressRequest(target=CID, cpu_stressors="--cpu 2"), timeout=5)
+    res = client.ExecStressors(pb.ExecStressRequest(target=CID, cpu_stressors="--cpu 2"), timeout=5)
     tcs, stress = read_calls(record)
+    assert tcs.reply == {}  # google.protobuf.Empty
+    assert stress.reply["cpu_instance"] == res.cpu_instance  # what Cancel will be asked for
     assert (tcs.method, tcs.container_id, tcs.source, tcs.failed) == (
         "SetTcs", CID, "team-a/slow", False,
     )  # fmt: skip
@@ -104,8 +106,8 @@ def test_a_method_told_to_fail_answers_unavailable_and_is_recorded(record: Path)
         assert err.value.code() == grpc.StatusCode.UNAVAILABLE
         assert "test stand-in told to fail SetTcs" in str(err.value.details())
         client.FlushIPSets(pb.IPSetsRequest(container_id=CID), timeout=5)  # others still work
-    assert [(c.method, c.failed) for c in read_calls(record)] == [
-        ("SetTcs", True), ("FlushIPSets", False),
+    assert [(c.method, c.failed, c.reply) for c in read_calls(record)] == [
+        ("SetTcs", True, {}), ("FlushIPSets", False, {}),
     ]  # fmt: skip
 
 
