@@ -270,6 +270,9 @@ def _target_pod(
             },
         },
     )
+    # LIFO: the pod goes first, then what the controller made for it, which no garbage
+    # collector removes here (a Pod*Chaos owned by the pod, emptied by the recovery)
+    stack.callback(_delete_pod_chaos, core_api, namespace, name)
     stack.callback(nethost._delete_pod, core_api, namespace, name)
     uid = created.metadata.uid
     ids = {
@@ -322,6 +325,41 @@ def _target_pod(
             f"phase {got.status.phase}; want {node}, {ids}, Running"
         )
     return TargetPod(namespace, name, uid, ids)
+
+
+#: What the controller creates per target pod, named after it (owner: the Pod).
+POD_CHAOS = ("podnetworkchaos", "podiochaos", "podhttpchaos")
+
+
+def pod_chaos(core_api: Any, namespace: str, name: str) -> dict[str, dict[str, Any]]:
+    """plural -> spec of the Pod*Chaos objects the controller made for pod ``name``."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    custom = client.CustomObjectsApi(core_api.api_client)
+    found = {}
+    for plural in POD_CHAOS:
+        try:
+            obj = custom.get_namespaced_custom_object(
+                "chaos-mesh.org", "v1alpha1", namespace, plural, name
+            )
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+            continue
+        found[plural] = obj.get("spec") or {}
+    return found
+
+
+def _delete_pod_chaos(core_api: Any, namespace: str, name: str) -> None:
+    from kubernetes import client
+
+    custom = client.CustomObjectsApi(core_api.api_client)
+    for plural in POD_CHAOS:
+        _delete_quietly(
+            custom.delete_namespaced_custom_object,
+            "chaos-mesh.org", "v1alpha1", namespace, plural, name,
+        )  # fmt: skip
 
 
 def _delete_quietly(delete: Callable[..., Any], *args: str) -> None:
