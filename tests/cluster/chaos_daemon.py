@@ -17,8 +17,9 @@ Run as a process (``python -m tests.cluster.chaos_daemon --listen IP:PORT --reco
 normally inside a network-namespace test host (``tests/cluster/daemon_host.py``): the
 controller finds a daemon through an EndpointSlice, where the API server refuses loopback
 addresses. Each call is appended to ``FILE`` as one JSON line (see ``Call``) before the answer
-is sent; ``--fail METHOD`` makes that method answer ``UNAVAILABLE`` (still recorded), for the
-failure paths.
+is sent. For the failure paths, ``--fail METHOD`` makes that method answer ``UNAVAILABLE``
+(still recorded), and so does every method named in ``--fail-file FILE``, which is re-read on
+each call: a test can let the injection succeed and then make the recovery fail.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class Call:
     reply: dict[str, Any]  # the same mapping of the answer ({} for Empty or an error)
     source: str  # the calling chaos object, "<namespace>/<name>" ("" if not sent)
     at: float  # time.time() when it arrived
-    failed: bool  # answered with an error (--fail)
+    failed: bool  # answered with an error (--fail, --fail-file)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -150,7 +151,25 @@ def _mapping(message: Any) -> dict[str, Any]:
     )
 
 
-def _handlers(pb: Any, recorder: _Recorder, fail: frozenset[str]) -> grpc.GenericRpcHandler:
+class _Failures:
+    """The methods told to fail: fixed ones, and those the control file names right now."""
+
+    def __init__(self, fixed: Iterable[str], control: Path | None) -> None:
+        self._fixed = frozenset(fixed)
+        self._control = control
+
+    def __contains__(self, method: object) -> bool:
+        if method in self._fixed:
+            return True
+        if self._control is None:
+            return False
+        try:
+            return method in self._control.read_text().split()
+        except FileNotFoundError:
+            return False
+
+
+def _handlers(pb: Any, recorder: _Recorder, fail: _Failures) -> grpc.GenericRpcHandler:
     from google.protobuf import empty_pb2
 
     service = pb.DESCRIPTOR.services_by_name["ChaosDaemon"]
@@ -194,7 +213,9 @@ def _handlers(pb: Any, recorder: _Recorder, fail: frozenset[str]) -> grpc.Generi
 class StandInDaemon:
     """The gRPC server; ``start`` binds ``address`` ("IP:PORT"), ``stop`` ends it."""
 
-    def __init__(self, address: str, record: Path, fail: Iterable[str] = ()) -> None:
+    def __init__(
+        self, address: str, record: Path, fail: Iterable[str] = (), fail_file: Path | None = None
+    ) -> None:
         pb, _services = load_protos()
         known = {m.name for m in pb.DESCRIPTOR.services_by_name["ChaosDaemon"].methods}
         unknown = set(fail) - known
@@ -203,7 +224,8 @@ class StandInDaemon:
         self.address = address
         self._recorder = _Recorder(record)
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-        self._server.add_generic_rpc_handlers((_handlers(pb, self._recorder, frozenset(fail)),))
+        failures = _Failures(fail, fail_file)
+        self._server.add_generic_rpc_handlers((_handlers(pb, self._recorder, failures),))
         self.port = self._server.add_insecure_port(address)
         if self.port == 0:
             raise OSError(f"cannot listen on {address}")
@@ -226,8 +248,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--fail", action="append", default=[], help="method to answer with an error"
     )
+    parser.add_argument(
+        "--fail-file", type=Path, help="methods named here (re-read on each call) fail too"
+    )
     args = parser.parse_args(argv)
-    daemon = StandInDaemon(args.listen, args.record, args.fail)
+    daemon = StandInDaemon(args.listen, args.record, args.fail, args.fail_file)
     daemon.start()
     stopping = threading.Event()
 

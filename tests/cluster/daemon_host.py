@@ -81,6 +81,7 @@ class DaemonNode:
     netns: str
     pid: int  # the daemon process, inside ``netns``
     record: Path
+    fail_file: Path  # methods named here answer errors (see ``fail``)
     endpoint_slice: str
     controller_namespace: str
     _core: Any = field(repr=False)
@@ -107,15 +108,24 @@ class DaemonNode:
                 raise AssertionError(f"the stand-in daemon never saw {what} in {timeout}s: {seen}")
             time.sleep(0.1)
 
+    def fail(self, *methods: str) -> None:
+        """From the next call on, these methods answer UNAVAILABLE (none: every one succeeds)."""
+        tmp = self.fail_file.with_suffix(".tmp")
+        tmp.write_text("".join(f"{m}\n" for m in methods))
+        tmp.replace(self.fail_file)  # atomic: the daemon never reads half a file
+
     def pods(
         self,
         namespace: str,
         pods: Mapping[str, Mapping[str, str]],
         containers: Sequence[str] = ("app", "sidecar"),
+        stack: contextlib.ExitStack | None = None,
     ) -> list[TargetPod]:
-        """Running pods on this node (name -> labels), each container with a container id."""
+        """Running pods on this node (name -> labels), each container with a container id.
+
+        Removed by ``stack`` if given (e.g. at the end of one test), else with the node."""
         return [
-            _target_pod(self._stack, self._core, namespace, name, labels, self.node,
+            _target_pod(stack or self._stack, self._core, namespace, name, labels, self.node,
                         self.netns, containers)
             for name, labels in pods.items()
         ]  # fmt: skip
@@ -144,7 +154,8 @@ def daemon_node(
         record = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="stand-in-daemon-")))
         record /= "calls.jsonl"
         record.touch()
-        proc, log = _start_daemon(stack, host.netns, host.ip, port, record, fail)
+        fail_file = record.with_name("fail")
+        proc, log = _start_daemon(stack, host.netns, host.ip, port, record, fail, fail_file)
         _wait_serving(proc, log, host.ip, port)
 
         node = f"{NODE_PREFIX}{os.getpid()}-{next(_serial)}"
@@ -155,7 +166,7 @@ def daemon_node(
             stack, discovery, controller_namespace, slice_name, node, host.ip, port, host.netns
         )
         yield DaemonNode(
-            node, host.ip, port, host.netns, proc.pid, record, slice_name,
+            node, host.ip, port, host.netns, proc.pid, record, fail_file, slice_name,
             controller_namespace, core_api, stack,
         )  # fmt: skip
 
@@ -164,12 +175,13 @@ def daemon_node(
 
 
 def _start_daemon(
-    stack: contextlib.ExitStack, netns: str, ip: str, port: int, record: Path, fail: Iterable[str]
-) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    stack: contextlib.ExitStack, netns: str, ip: str, port: int, record: Path,
+    fail: Iterable[str], fail_file: Path,
+) -> tuple[subprocess.Popen[bytes], IO[bytes]]:  # fmt: skip
     log = stack.enter_context(tempfile.TemporaryFile(prefix="stand-in-daemon-"))  # noqa: SIM115
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = ["ip", "netns", "exec", netns, sys.executable, "-m", "tests.cluster.chaos_daemon",
-           f"--listen={ip}:{port}", f"--record={record}"]  # fmt: skip
+           f"--listen={ip}:{port}", f"--record={record}", f"--fail-file={fail_file}"]  # fmt: skip
     cmd += [f"--fail={m}" for m in fail]
     proc = subprocess.Popen(
         cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,

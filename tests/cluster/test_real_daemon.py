@@ -17,6 +17,7 @@ not configure; see the report in the README.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -70,9 +71,13 @@ def daemon(core: client.CoreV1Api) -> Iterator[DaemonNode]:
 
 
 @pytest.fixture
-def pods(daemon: DaemonNode) -> list[TargetPod]:
+def pods(daemon: DaemonNode) -> Iterator[list[TargetPod]]:
+    """Two target pods of this test only: gone at its end, with what the controller made for
+    them, so that no retry for them reaches the daemon during a later test."""
     app = f"dmn-{uuid.uuid4().hex[:6]}"
-    return daemon.pods(NS, {f"{app}-0": {"app": app}, f"{app}-1": {"app": app}})
+    with contextlib.ExitStack() as stack:
+        yield daemon.pods(NS, {f"{app}-0": {"app": app}, f"{app}-1": {"app": app}}, stack=stack)
+        daemon.fail()  # a test that made methods fail leaves none failing
 
 
 def _experiment(tmp: Path, lab: PromLab, app: str, fault: str, params: dict[str, Any]) -> Path:
@@ -280,3 +285,70 @@ def _calls_for(calls: list[Call], pod: TargetPod) -> list[Call]:
         if c.container_id in pod.container_ids.values()
         or (c.method == "CancelStressors" and c.request["cpu_instance"] in started)
     ]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- failure paths
+# The daemon is reached but refuses: what a broken node (no tc, a dead runtime) looks like to
+# the controller. The run can never pass, and the fault must still be gone at the end.
+
+DELAY = {"latency": "120ms", "jitter": "10ms"}
+
+
+def test_a_daemon_that_refuses_the_injection_makes_the_run_inconclusive_and_removed(
+    prom_lab_fresh: PromLab, daemon: DaemonNode, pods: list[TargetPod],
+    core: client.CoreV1Api, tmp_path: Path,
+) -> None:  # fmt: skip
+    app = pods[0].name.rsplit("-", 1)[0]
+    daemon.fail("SetTcs")
+    before = len(daemon.calls())
+    code, journal, out = _run(
+        _experiment(tmp_path, prom_lab_fresh, app, "network-delay", DELAY), tmp_path
+    )
+
+    assert code == 3, out
+    assert journal["outcome"]["verdict"] == "INCONCLUSIVE"
+    (inj,) = journal["injections"]
+    assert inj["confirmedAt"] is None
+    assert "AllInjected" in inj["error"], inj["error"]
+    assert _left(core, journal["runId"]) == []  # removed all the same
+    calls = daemon.calls()[before:]
+    tcs = [c for c in calls if c.method == "SetTcs"]
+    assert tcs and all(c.failed for c in tcs)  # asked, refused, never applied
+    # refused on its first container, the controller tries the pod's next one, in turn
+    assert {c.container_id for c in tcs} == {i for p in pods for i in p.container_ids.values()}
+
+
+def test_a_recovery_that_fails_is_escalated_and_the_run_never_passes(
+    prom_lab_fresh: PromLab, daemon: DaemonNode, pods: list[TargetPod],
+    core: client.CoreV1Api, tmp_path: Path,
+) -> None:  # fmt: skip
+    """Injected and confirmed, then the daemon refuses to undo it: Chaos Mesh holds the object
+    on its finalizer (its records stay Injected, even with cleanFinalizer: forced), chaosrunner
+    escalates, and the journal names the targets that may still carry the fault."""
+    app = pods[0].name.rsplit("-", 1)[0]
+    before = len(daemon.calls())
+    r = start(str(_experiment(tmp_path, prom_lab_fresh, app, "network-delay", DELAY)), tmp_path,
+              "--kubeconfig", str(KUBECONFIG))  # fmt: skip
+    r.wait_for_journal(lambda j: any(i.get("confirmedAt") for i in j["injections"]), timeout=60)
+    for pod in pods:  # injected for real: the rules are in each pod's PodNetworkChaos
+        assert _rules(pod_chaos(core, NS, pod.name)["podnetworkchaos"]), pod.name
+    daemon.fail("SetTcs")
+    code = r.wait(180)
+    journal, out = r.journal(), r.output()
+
+    assert code == 3, out
+    assert journal["outcome"]["verdict"] == "INCONCLUSIVE"  # it would have PASSED otherwise
+    (inj,) = journal["injections"]
+    assert inj["confirmedAt"] and inj["removalConfirmed"]
+    esc = inj["escalation"]
+    assert esc, inj
+    assert {p.id for p in pods} <= {t.split(" ")[0] for t in esc["notRecovered"]}, esc
+    assert any("may not have recovered" in reason for reason in journal["outcome"]["reasons"])
+    assert _left(core, journal["runId"]) == []
+
+    calls = [c for c in daemon.calls()[before:] if c.method == "SetTcs"]
+    applied = [c for c in calls if not c.failed]
+    assert {c.container_id for c in applied} == {p.container_ids["app"] for p in pods}
+    assert all(c.request["tcs"] for c in applied)  # the delay went in ...
+    refused = [c for c in calls if c.failed]
+    assert refused and all(c.request["tcs"] == [] for c in refused)  # ... its undo never did

@@ -148,3 +148,27 @@ def test_the_process_serves_until_sigterm(record: Path) -> None:
 
 def test_no_record_yet_reads_as_no_calls(tmp_path: Path) -> None:
     assert read_calls(tmp_path / "absent.jsonl") == []
+
+
+def test_the_fail_file_is_read_on_each_call(record: Path, tmp_path: Path) -> None:
+    """A test lets the injection through, then makes the recovery fail (and back)."""
+    control = tmp_path / "fail"
+    daemon = StandInDaemon("127.0.0.1:0", record, fail_file=control)
+    daemon.start()
+    pb, services = chaos_daemon.load_protos()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{daemon.port}") as channel:
+            client = services.ChaosDaemonStub(channel)
+            client.SetTcs(pb.TcsRequest(container_id=CID), timeout=5)  # no file yet
+            control.write_text("FlushIPSets\nSetTcs\n")
+            with pytest.raises(grpc.RpcError) as err:
+                client.SetTcs(pb.TcsRequest(container_id=CID), timeout=5)
+            assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+            client.SetIptablesChains(pb.IptablesChainsRequest(container_id=CID), timeout=5)
+            control.write_text("")
+            client.SetTcs(pb.TcsRequest(container_id=CID), timeout=5)
+    finally:
+        daemon.stop()
+    assert [(c.method, c.failed) for c in read_calls(record)] == [
+        ("SetTcs", False), ("SetTcs", True), ("SetIptablesChains", False), ("SetTcs", False),
+    ]  # fmt: skip
