@@ -224,6 +224,13 @@ def _http_delay(calls: list[Call], pod: TargetPod) -> None:
     assert apply.source == undo.source == pod.id  # the PodHttpChaos, named after the pod
 
 
+def _container_kill(calls: list[Call], pod: TargetPod) -> None:
+    # one-shot: a kill, nothing to undo; only the named container
+    assert _methods(calls) == ["ContainerKill"], _methods(calls)
+    assert calls[0].container_id == pod.container_ids["sidecar"]
+    assert calls[0].request["action"] == {"action": "KILL"}
+
+
 CASES = [
     pytest.param("network-delay", {"latency": "120ms", "jitter": "10ms"}, _network_delay,
                  id="NetworkChaos-delay"),
@@ -233,6 +240,8 @@ CASES = [
                  id="IOChaos-latency"),
     pytest.param("http-delay", {"target": "Request", "port": 8080, "delay": "1s"}, _http_delay,
                  id="HTTPChaos-delay"),
+    pytest.param("container-kill", {"containerNames": ["sidecar"]}, _container_kill,
+                 id="PodChaos-container-kill"),
 ]  # fmt: skip
 
 
