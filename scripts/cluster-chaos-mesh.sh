@@ -226,6 +226,8 @@ EOF
             METRICS_HOST=127.0.0.1 METRICS_PORT="$CLUSTER_CHAOS_METRICS_PORT" PPROF_ADDR=0 \
             CLUSTER_SCOPED=false TARGET_NAMESPACE="$CM_NS" NAMESPACE="$CM_NS" \
             SECURITY_MODE=false CHAOSD_SECURITY_MODE=false \
+            CHAOS_DNS_SERVICE_NAME="$CHAOSRUNNER_CHAOS_MESH_DNS_SERVICE" \
+            CHAOS_DNS_SERVICE_PORT="$CHAOSRUNNER_CHAOS_MESH_DNS_PORT" \
             "$BIN/chaos-controller-manager" --kubeconfig="$STATE/kubeconfig"
     fi
     wait_for chaos-controller-manager "$CM_MATCH" "chaos-controller-manager /metrics" cm_metrics_up

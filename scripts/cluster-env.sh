@@ -27,6 +27,9 @@
 #                                      are left to the tests' stand-in controller
 #   CHAOSRUNNER_CHAOS_MESH_CRDS        the 23 CRDs of the pinned Chaos Mesh module, as installed
 #                                      (with the NetworkChaos fix, see hack/README.md)
+#   CHAOSRUNNER_CHAOS_MESH_DNS_SERVICE the Service (in that namespace) whose pods the controller
+#                                      calls as Chaos Mesh's DNS server for a DNSChaos, on port
+#   CHAOSRUNNER_CHAOS_MESH_DNS_PORT    (the cluster tests' stand-in serves it: daemon_host.py)
 #   CLUSTER_CHAOS_WEBHOOK_PORT         the controller's admission webhooks (https, 127.0.0.1)
 #   CLUSTER_CHAOS_METRICS_PORT         the controller's /metrics (http, 127.0.0.1)
 
@@ -45,6 +48,8 @@ CLUSTER_CHAOS_WEBHOOK_PORT="${CLUSTER_CHAOS_WEBHOOK_PORT:-19443}"
 CLUSTER_CHAOS_METRICS_PORT="${CLUSTER_CHAOS_METRICS_PORT:-10080}"
 CHAOSRUNNER_CHAOS_MESH_NAMESPACE="${CHAOSRUNNER_CHAOS_MESH_NAMESPACE:-chaos-real}"
 CHAOSRUNNER_CHAOS_MESH_CRDS="${CHAOSRUNNER_CHAOS_MESH_CRDS:-${CHAOSRUNNER_CLUSTER_BIN}/chaos-mesh-crds}"
+CHAOSRUNNER_CHAOS_MESH_DNS_SERVICE="${CHAOSRUNNER_CHAOS_MESH_DNS_SERVICE:-chaos-mesh-dns-server}"
+CHAOSRUNNER_CHAOS_MESH_DNS_PORT="${CHAOSRUNNER_CHAOS_MESH_DNS_PORT:-9288}"
 
 CHAOSRUNNER_KUBE_SERVER="https://127.0.0.1:${CLUSTER_APISERVER_PORT}"
 CHAOSRUNNER_ETCD_ENDPOINT="http://127.0.0.1:${CLUSTER_ETCD_CLIENT_PORT}"
@@ -69,6 +74,7 @@ _cluster_env_vars=(
     CHAOSRUNNER_KUBECONFIG_LIMITED
     CLUSTER_CHAOS_WEBHOOK_PORT CLUSTER_CHAOS_METRICS_PORT
     CHAOSRUNNER_CHAOS_MESH_NAMESPACE CHAOSRUNNER_CHAOS_MESH_CRDS
+    CHAOSRUNNER_CHAOS_MESH_DNS_SERVICE CHAOSRUNNER_CHAOS_MESH_DNS_PORT
 )
 
 if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then

@@ -8,7 +8,12 @@ reaches ``AllInjected`` / ``AllRecovered`` through its real gRPC client, and tes
 what it asked for (which method, on which container id, with which tc / iptables / stress
 rules). It changes nothing on this machine.
 
-The wire interface is our own description, ``protos/chaosdaemon.proto`` (see its header),
+For a DNSChaos the controller also calls Chaos Mesh's DNS server (a CoreDNS plugin) on each pod
+of the Service ``CHAOS_DNS_SERVICE_NAME``; the stand-in serves that API too (``--dns-listen``),
+recorded the same way (with no container id).
+
+The wire interfaces are our own descriptions, ``protos/chaosdaemon.proto`` and
+``protos/dnschaos.proto`` (see their headers),
 loaded at run time with ``grpc.protos_and_services`` (grpcio-tools): no generated code in the
 repository. Chaos Mesh dials ``<daemon address>:CHAOS_DAEMON_SERVICE_PORT`` with plain
 (insecure) HTTP/2 when it has no ``CHAOS_MESH_CA_CERT``, which is how cluster-up.sh runs it.
@@ -42,6 +47,9 @@ from google.protobuf import json_format
 PROTOS = Path(__file__).resolve().parent / "protos"
 PROTO = "chaosdaemon.proto"
 SERVICE = "pb.ChaosDaemon"
+#: Chaos Mesh's DNS server (a CoreDNS plugin), which the controller also calls for a DNSChaos.
+DNS_PROTO = "dnschaos.proto"
+DNS_SERVICE = "pb.DNS"
 #: Chaos Mesh's CHAOS_DAEMON_SERVICE_PORT default (pkg/config/controller.go).
 DEFAULT_PORT = 31767
 #: gRPC metadata key the controller sets to the chaos object's "<namespace>/<name>".
@@ -88,11 +96,11 @@ def read_calls(record: Path) -> list[Call]:
     return [Call.from_json(line) for line in text.splitlines() if line.strip()]
 
 
-def load_protos() -> tuple[Any, Any]:
-    """The message and service modules of ``protos/chaosdaemon.proto``, built in memory."""
+def load_protos(proto: str = PROTO) -> tuple[Any, Any]:
+    """The message and service modules of ``protos/<proto>``, built in memory."""
     if str(PROTOS) not in sys.path:
         sys.path.insert(0, str(PROTOS))
-    return grpc.protos_and_services(PROTO)  # type: ignore[no-any-return]
+    return grpc.protos_and_services(proto)  # type: ignore[no-any-return]
 
 
 class _Recorder:
@@ -137,6 +145,8 @@ def _answers(pb: Any) -> dict[str, Callable[[Any], Any]]:
         )
 
     return {
+        "SetDNSChaos": lambda _req: pb.DNSChaosResponse(result=True),
+        "CancelDNSChaos": lambda _req: pb.DNSChaosResponse(result=True),
         "ContainerGetPid": lambda _req: pb.ContainerResponse(pid=4141),
         "ExecStressors": stress,
         "ApplyIOChaos": io,
@@ -169,10 +179,12 @@ class _Failures:
             return False
 
 
-def _handlers(pb: Any, recorder: _Recorder, fail: _Failures) -> grpc.GenericRpcHandler:
+def _handlers(
+    pb: Any, service_name: str, recorder: _Recorder, fail: _Failures
+) -> grpc.GenericRpcHandler:
     from google.protobuf import empty_pb2
 
-    service = pb.DESCRIPTOR.services_by_name["ChaosDaemon"]
+    service = pb.DESCRIPTOR.services_by_name[service_name.removeprefix("pb.")]
     answers = _answers(pb)
 
     def handler(method: str, request_cls: Any) -> grpc.RpcMethodHandler:
@@ -207,17 +219,30 @@ def _handlers(pb: Any, recorder: _Recorder, fail: _Failures) -> grpc.GenericRpcH
     table = {
         m.name: handler(m.name, getattr(pb, m.input_type.name)) for m in service.methods
     }  # fmt: skip
-    return grpc.method_handlers_generic_handler(SERVICE, table)
+    return grpc.method_handlers_generic_handler(service_name, table)
 
 
 class StandInDaemon:
-    """The gRPC server; ``start`` binds ``address`` ("IP:PORT"), ``stop`` ends it."""
+    """The gRPC server; ``start`` binds ``address`` ("IP:PORT"), ``stop`` ends it.
+
+    It serves chaos-daemon's service and the DNS server's (both answer on every address it
+    listens on; ``dns_address`` only adds the port the controller dials for the latter).
+    """
 
     def __init__(
-        self, address: str, record: Path, fail: Iterable[str] = (), fail_file: Path | None = None
+        self,
+        address: str,
+        record: Path,
+        fail: Iterable[str] = (),
+        fail_file: Path | None = None,
+        dns_address: str | None = None,
     ) -> None:
-        pb, _services = load_protos()
-        known = {m.name for m in pb.DESCRIPTOR.services_by_name["ChaosDaemon"].methods}
+        services = ((load_protos()[0], SERVICE), (load_protos(DNS_PROTO)[0], DNS_SERVICE))
+        known = {
+            m.name
+            for pb, name in services
+            for m in pb.DESCRIPTOR.services_by_name[name.removeprefix("pb.")].methods
+        }
         unknown = set(fail) - known
         if unknown:
             raise ValueError(f"--fail: no such method {sorted(unknown)}; known: {sorted(known)}")
@@ -225,10 +250,17 @@ class StandInDaemon:
         self._recorder = _Recorder(record)
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
         failures = _Failures(fail, fail_file)
-        self._server.add_generic_rpc_handlers((_handlers(pb, self._recorder, failures),))
+        self._server.add_generic_rpc_handlers(
+            tuple(_handlers(pb, name, self._recorder, failures) for pb, name in services)
+        )
         self.port = self._server.add_insecure_port(address)
         if self.port == 0:
             raise OSError(f"cannot listen on {address}")
+        self.dns_port: int | None = None
+        if dns_address is not None:
+            self.dns_port = self._server.add_insecure_port(dns_address)
+            if self.dns_port == 0:
+                raise OSError(f"cannot listen on {dns_address}")
 
     def start(self) -> None:
         self._server.start()
@@ -251,8 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--fail-file", type=Path, help="methods named here (re-read on each call) fail too"
     )
+    parser.add_argument("--dns-listen", help="IP:PORT to serve the DNS server's service on too")
     args = parser.parse_args(argv)
-    daemon = StandInDaemon(args.listen, args.record, args.fail, args.fail_file)
+    daemon = StandInDaemon(args.listen, args.record, args.fail, args.fail_file, args.dns_listen)
     daemon.start()
     stopping = threading.Event()
 
@@ -261,7 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    sys.stderr.write(f"stand-in chaos-daemon serving {SERVICE} on {args.listen}\n")
+    also = f", {DNS_SERVICE} on {args.dns_listen}" if args.dns_listen else ""
+    sys.stderr.write(f"stand-in chaos-daemon serving {SERVICE} on {args.listen}{also}\n")
     sys.stderr.flush()
     stopping.wait()
     daemon.stop()

@@ -53,6 +53,11 @@ TAINT = {"key": "chaosrunner.dev/stand-in-daemon", "value": "true", "effect": "N
 KWOK_NODE_ANNOTATION = os.environ.get("CHAOSRUNNER_KWOK_NODE_ANNOTATION", "kwok.x-k8s.io/node=fake")
 #: Where the controller looks for daemons (its NAMESPACE); cluster-env.sh may say otherwise.
 CONTROLLER_NAMESPACE = os.environ.get("CHAOSRUNNER_CHAOS_MESH_NAMESPACE", "chaos-real")
+#: Chaos Mesh's DNS server as the controller finds it (scripts/cluster-env.sh): the pods of this
+#: Service, on this port.
+DNS_SERVICE = os.environ.get("CHAOSRUNNER_CHAOS_MESH_DNS_SERVICE", "chaos-mesh-dns-server")
+DNS_PORT = int(os.environ.get("CHAOSRUNNER_CHAOS_MESH_DNS_PORT", "9288"))
+DNS_LABELS = {"chaosrunner.dev/stand-in": "dns-server"}
 POD_IPS = "198.18.254."  # written into pod status only; nothing dials them
 READY_TIMEOUT = 15.0
 _serial = itertools.count()
@@ -138,11 +143,15 @@ def daemon_node(
     controller_namespace: str = CONTROLLER_NAMESPACE,
     port: int = DEFAULT_PORT,
     fail: Iterable[str] = (),
+    dns: bool = False,
 ) -> Iterator[DaemonNode]:
     """A kwok node whose chaos-daemon is the stand-in (``fail``: methods that answer errors).
 
     ``core_api`` is a ``kubernetes.client.CoreV1Api``. ``port`` must be the controller's
     ``CHAOS_DAEMON_SERVICE_PORT`` (the netns has its own ports: no clash with anything).
+    With ``dns``, the stand-in is also Chaos Mesh's DNS server: it serves that API on
+    ``DNS_PORT`` and a pod carrying its address backs the Service ``DNS_SERVICE`` (one per
+    cluster: one such node at a time).
     """
     from kubernetes import client
 
@@ -155,7 +164,10 @@ def daemon_node(
         record /= "calls.jsonl"
         record.touch()
         fail_file = record.with_name("fail")
-        proc, log = _start_daemon(stack, host.netns, host.ip, port, record, fail, fail_file)
+        dns_listen = f"{host.ip}:{DNS_PORT}" if dns else None
+        proc, log = _start_daemon(
+            stack, host.netns, host.ip, port, record, fail, fail_file, dns_listen
+        )
         _wait_serving(proc, log, host.ip, port)
 
         node = f"{NODE_PREFIX}{os.getpid()}-{next(_serial)}"
@@ -165,6 +177,8 @@ def daemon_node(
         _create_endpoint_slice(
             stack, discovery, controller_namespace, slice_name, node, host.ip, port, host.netns
         )
+        if dns:
+            _dns_server(stack, core_api, controller_namespace, node, host.netns, host.ip)
         yield DaemonNode(
             node, host.ip, port, host.netns, proc.pid, record, fail_file, slice_name,
             controller_namespace, core_api, stack,
@@ -176,13 +190,14 @@ def daemon_node(
 
 def _start_daemon(
     stack: contextlib.ExitStack, netns: str, ip: str, port: int, record: Path,
-    fail: Iterable[str], fail_file: Path,
+    fail: Iterable[str], fail_file: Path, dns_listen: str | None,
 ) -> tuple[subprocess.Popen[bytes], IO[bytes]]:  # fmt: skip
     log = stack.enter_context(tempfile.TemporaryFile(prefix="stand-in-daemon-"))  # noqa: SIM115
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = ["ip", "netns", "exec", netns, sys.executable, "-m", "tests.cluster.chaos_daemon",
            f"--listen={ip}:{port}", f"--record={record}", f"--fail-file={fail_file}"]  # fmt: skip
     cmd += [f"--fail={m}" for m in fail]
+    cmd += [f"--dns-listen={dns_listen}"] if dns_listen else []
     proc = subprocess.Popen(
         cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
         start_new_session=True,
@@ -265,6 +280,7 @@ def _create_endpoint_slice(
 def _target_pod(
     stack: contextlib.ExitStack, core_api: Any, namespace: str, name: str,
     labels: Mapping[str, str], node: str, netns: str, containers: Sequence[str],
+    ip: str | None = None,
 ) -> TargetPod:  # fmt: skip
     from kubernetes.client.exceptions import ApiException
 
@@ -290,7 +306,7 @@ def _target_pod(
     ids = {
         c: "containerd://" + hashlib.sha256(f"{uid}/{c}".encode()).hexdigest() for c in containers
     }
-    ip = f"{POD_IPS}{next(_pod_serial) % 250 + 1}"
+    ip = ip or f"{POD_IPS}{next(_pod_serial) % 250 + 1}"
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     core_api.patch_namespaced_pod_status(
         name,
@@ -337,6 +353,29 @@ def _target_pod(
             f"phase {got.status.phase}; want {node}, {ids}, Running"
         )
     return TargetPod(namespace, name, uid, ids)
+
+
+def _dns_server(
+    stack: contextlib.ExitStack, core_api: Any, namespace: str, node: str, netns: str, ip: str
+) -> None:
+    """The Service the controller looks up, and one pod behind it at the netns address.
+
+    The controller dials each selected pod's IP on ``DNS_PORT``; the Service's ClusterIP
+    (from the API server's 10.96.0.0/16) is only passed on to the daemon, never dialled.
+    """
+    core_api.create_namespaced_service(
+        namespace,
+        {
+            "metadata": {"name": DNS_SERVICE, "annotations": {nethost.NETNS_ANNOTATION: netns}},
+            "spec": {
+                "selector": dict(DNS_LABELS),
+                "ports": [{"name": "grpc", "port": DNS_PORT, "protocol": "TCP"}],
+            },
+        },
+    )
+    stack.callback(_delete_quietly, core_api.delete_namespaced_service, DNS_SERVICE, namespace)
+    name = f"stand-in-dns-{os.getpid()}-{next(_serial)}"
+    _target_pod(stack, core_api, namespace, name, DNS_LABELS, node, netns, ("dns",), ip=ip)
 
 
 #: What the controller creates per target pod, named after it (owner: the Pod).
@@ -394,6 +433,9 @@ def _reap_stale(core_api: Any, discovery: Any, namespace: str) -> None:
     for node in core_api.list_node().items:
         if node.metadata.name.startswith(NODE_PREFIX) and stale(node.metadata):
             _delete_quietly(core_api.delete_node, node.metadata.name)
+    for svc in core_api.list_namespaced_service(namespace).items:
+        if svc.metadata.name == DNS_SERVICE and stale(svc.metadata):
+            _delete_quietly(core_api.delete_namespaced_service, DNS_SERVICE, namespace)
     for es in discovery.list_namespaced_endpoint_slice(namespace).items:
         if es.metadata.name.startswith(SLICE_PREFIX) and stale(es.metadata):
             _delete_quietly(discovery.delete_namespaced_endpoint_slice, es.metadata.name, namespace)

@@ -172,3 +172,32 @@ def test_the_fail_file_is_read_on_each_call(record: Path, tmp_path: Path) -> Non
     assert [(c.method, c.failed) for c in read_calls(record)] == [
         ("SetTcs", False), ("SetTcs", True), ("SetIptablesChains", False), ("SetTcs", False),
     ]  # fmt: skip
+
+
+def test_the_dns_server_api_is_served_on_its_own_port_too(record: Path) -> None:
+    daemon = StandInDaemon("127.0.0.1:0", record, dns_address="127.0.0.1:0")
+    daemon.start()
+    dns, services = chaos_daemon.load_protos(chaos_daemon.DNS_PROTO)
+    try:
+        assert daemon.dns_port and daemon.dns_port != daemon.port
+        with grpc.insecure_channel(f"127.0.0.1:{daemon.dns_port}") as channel:
+            client = services.DNSStub(channel)
+            pod = dns.DNSChaosPod(namespace="team-a", name="web-0")
+            res = client.SetDNSChaos(
+                dns.SetDNSChaosRequest(name="dns-err", action="error", pods=[pod],
+                                       patterns=["example.com"]),
+                timeout=5,
+            )  # fmt: skip
+            assert (res.result, res.msg) == (True, "")  # result false fails the record
+            assert client.CancelDNSChaos(dns.CancelDNSChaosRequest(name="dns-err")).result
+    finally:
+        daemon.stop()
+    set_, cancel = read_calls(record)
+    assert (set_.method, set_.container_id, set_.reply) == (
+        "SetDNSChaos",
+        "",
+        {"result": True, "msg": ""},
+    )
+    assert set_.request["pods"] == [{"namespace": "team-a", "name": "web-0"}]
+    assert (set_.request["action"], set_.request["patterns"]) == ("error", ["example.com"])
+    assert (cancel.method, cancel.request) == ("CancelDNSChaos", {"name": "dns-err"})
