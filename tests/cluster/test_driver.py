@@ -93,7 +93,9 @@ def _leases(core: client.CoreV1Api, ns: str) -> list[str]:
     return [lease.metadata.name for lease in api.list_namespaced_lease(ns).items]
 
 
-@pytest.mark.standin("no chaos-daemon: the success path of every kind (PodChaos: also test_real_controller.py)")
+@pytest.mark.standin(
+    "no chaos-daemon: the success path of every kind (PodChaos: also test_real_controller.py)"
+)
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_kind_is_created_confirmed_removed_and_leaves_nothing(
     kind: str,

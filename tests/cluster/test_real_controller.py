@@ -36,7 +36,6 @@ from promlab import PromLab  # noqa: E402
 
 from chaosrunner.adapters.chaosmesh.driver import ChaosMeshDriver, ClusterOptions  # noqa: E402
 from chaosrunner.adapters.chaosmesh.permissions import CHAOS_PLURALS  # noqa: E402
-from chaosrunner.adapters.kube import labels  # noqa: E402
 from chaosrunner.core.errors import InjectionError  # noqa: E402
 from chaosrunner.core.model import BlastRadius  # noqa: E402
 from chaosrunner.core.plan import Plan, make_plan  # noqa: E402
@@ -92,7 +91,9 @@ def _plan(fault: dict[str, Any], **pods: Any) -> Plan:
 
 
 def _driver(plan: Plan) -> tuple[ChaosMeshDriver, RunInfo]:
-    options = ClusterOptions(kubeconfig=str(KUBECONFIG), allow_namespaces=(NS,), finalizer_timeout=3)
+    options = ClusterOptions(
+        kubeconfig=str(KUBECONFIG), allow_namespaces=(NS,), finalizer_timeout=3
+    )
     run = RunInfo(f"t-{uuid.uuid4().hex[:10]}", plan.experiment.metadata.name, time.time())
     return ChaosMeshDriver(plan.experiment, options), run
 
@@ -175,7 +176,9 @@ def test_the_controller_selects_by_mode(
     tight = make_plan(dataclasses.replace(plan.experiment, blast_radius=BlastRadius(hit - 1)))
     driver, run = _driver(tight)
     try:
-        radius = next(c for c in driver.preflight(tight, run) if c.name == "blast radius within limit")
+        radius = next(
+            c for c in driver.preflight(tight, run) if c.name == "blast radius within limit"
+        )
     finally:
         driver.close()
     assert not radius.ok and f"may hit {hit} " in radius.detail, radius.detail
