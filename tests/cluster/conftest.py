@@ -54,7 +54,6 @@ def custom(api_client: client.ApiClient) -> client.CustomObjectsApi:
     return client.CustomObjectsApi(api_client)
 
 
-
 HERE = Path(__file__).resolve().parent
 
 #: The markers that say which Chaos Mesh controller a cluster test runs against.
@@ -86,8 +85,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         standin = module is not None and hasattr(module, "FakeChaosController")
         if kind == "none" and standin and "controller" in fixtures:
             raise pytest.UsageError(
-                f"{item.nodeid}: uses the stand-in controller: mark it "
-                f"@pytest.mark.{STANDIN}(why)"
+                f"{item.nodeid}: uses the stand-in controller: mark it @pytest.mark.{STANDIN}(why)"
             )
         item.user_properties.append(("controller", f"{kind}\t{why}"))
 

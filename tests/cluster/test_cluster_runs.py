@@ -186,7 +186,9 @@ def test_preflight_refusals_create_nothing(
     assert left_in(core, ns) == []
 
 
-@pytest.mark.standin("no chaos-daemon: a NetworkChaos run that PASSES as a least-privilege ServiceAccount")
+@pytest.mark.standin(
+    "no chaos-daemon: a NetworkChaos run that PASSES as a least-privilege ServiceAccount"
+)
 def test_the_least_privilege_role_runs_in_its_namespace_and_is_refused_in_another(
     prom_lab_fresh: PromLab, controller: FakeChaosController, core: client.CoreV1Api,
     tmp_path: Path,

@@ -93,7 +93,9 @@ def _leases(core: client.CoreV1Api, ns: str) -> list[str]:
     return [lease.metadata.name for lease in api.list_namespaced_lease(ns).items]
 
 
-@pytest.mark.standin("no chaos-daemon: the success path of every kind (PodChaos: also test_real_controller.py)")
+@pytest.mark.standin(
+    "no chaos-daemon: the success path of every kind (PodChaos: also test_real_controller.py)"
+)
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_kind_is_created_confirmed_removed_and_leaves_nothing(
     kind: str,
@@ -328,7 +330,7 @@ def test_preflight_stops_before_anything_is_created(
         ({"mode": "all"}, BlastRadius(max_targets=2), False, "may hit 3 pods (mode all); the limit is 2"),
         ({"mode": "one"}, BlastRadius(max_targets=2), True, "at most 2 pods"),
         ({"mode": "fixed-percent", "value": "67"}, BlastRadius(max_percent=0.5), False,
-         "may hit 2 of 3 pods (67%); the limit is 50%"),
+         "may hit 3 of 3 pods (67%); the limit is 50%"),
         ({"mode": "fixed", "value": 1}, BlastRadius(max_percent=0.5), True, "at most 50%"),
     ],
     ids=["all-over-count", "one-within-count", "percent-over", "fixed-within-percent"],
