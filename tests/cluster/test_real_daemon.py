@@ -398,6 +398,7 @@ def test_a_recovery_that_fails_is_escalated_and_the_run_never_passes(
     assert inj["confirmedAt"] and inj["removalConfirmed"]
     esc = inj["escalation"]
     assert esc, inj
+    assert any("chaos-mesh/records removed by chaosrunner" in step for step in esc["steps"]), esc
     assert {p.id for p in pods} <= {t.split(" ")[0] for t in esc["notRecovered"]}, esc
     assert any("may not have recovered" in reason for reason in journal["outcome"]["reasons"])
     assert _left(core, journal["runId"]) == []
