@@ -1,10 +1,13 @@
 """Cluster figures for `make bench`: chaos-mesh driver latencies against a real API server.
 
 1. preflight for a selector that matches 2,000 kwok pods (target <= 5 s);
-2. create -> confirmed: ``inject()`` + ``confirm()`` of a network-delay fault;
-3. delete -> gone: ``remove()`` of the same objects.
+2. create -> confirmed: ``inject()`` + ``confirm()`` of a network-delay fault, with the
+   stand-in controller; and of a PodChaos pod-failure with Chaos Mesh's REAL
+   chaos-controller-manager (which needs no chaos-daemon for it);
+3. delete -> gone: ``remove()`` of the same objects, with each controller.
 
-The control plane is scripts/cluster-up.sh's (etcd, kube-apiserver, Chaos Mesh CRDs, kwok), but a
+The control plane is scripts/cluster-up.sh's (etcd, kube-apiserver, Chaos Mesh's CRDs and
+controller-manager, kwok), but a
 PRIVATE one: its own state folder (.cache/bench-cluster), its own ports, brought up here and
 down again in ``finally``, so it never disturbs the test cluster or anyone else's.
 
@@ -12,8 +15,10 @@ Its binaries are hard links in .cache/bench-cluster/bin, not the shared .cache/b
 stops, as strays, every process started from its CHAOSRUNNER_CLUSTER_BIN, which would include
 other clusters started from the shared folder.
 
-Chaos Mesh's controller is tests/cluster/chaos_controller.py, the TEST STAND-IN: figures 2 and
-3 measure chaosrunner + API server + watch latency, not real Chaos Mesh.
+The network-delay figures use tests/cluster/chaos_controller.py, the TEST STAND-IN (there is no
+chaos-daemon to inject a NetworkChaos): they measure chaosrunner + API server + watch latency.
+The pod-failure figures use the real controller in its namespace (chaos-real), so they add
+Chaos Mesh's own reconcile time; the two are printed side by side.
 """
 
 from __future__ import annotations
@@ -49,7 +54,14 @@ from tests.unit.chaosmesh.builders import experiment  # noqa: E402
 STATE = ROOT / ".cache" / "bench-cluster"
 BIN = STATE / "bin"
 SHARED_BIN = ROOT / ".cache" / "bin"
-BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok")
+BINARIES = (
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubectl",
+    "kwok",
+    "chaos-controller-manager",
+)
 # Its own ports: not the test cluster's (12379/16443/10247) nor any other engineer's.
 CLUSTER_ENV = {
     "CHAOSRUNNER_CLUSTER_DIR": str(STATE),
@@ -61,7 +73,11 @@ CLUSTER_ENV = {
     "CLUSTER_KCM_PORT": "30257",
     "CLUSTER_SCHEDULER_PORT": "30259",
     "CLUSTER_KWOK_NODE_COUNT": "1",
+    "CLUSTER_CHAOS_WEBHOOK_PORT": "39443",
+    "CLUSTER_CHAOS_METRICS_PORT": "30080",
+    "CHAOSRUNNER_CHAOS_MESH_NAMESPACE": "chaos-real",
 }
+REAL_NS = CLUSTER_ENV["CHAOSRUNNER_CHAOS_MESH_NAMESPACE"]
 KUBECONFIG = STATE / "kubeconfig"
 
 BIG_PODS = 2_000
@@ -262,54 +278,71 @@ def preflight_figure(ns: str) -> float:
     return statistics.median(times)
 
 
+def lifecycle(plan: Plan, ns: str) -> tuple[list[float], list[float], list[str]]:
+    """LIFECYCLE_REPEATS times: (create -> confirmed, delete -> gone) and the object names."""
+    pf = plan.faults[0]
+    confirmed, gone, names = [], [], []
+    for _ in range(LIFECYCLE_REPEATS):
+        driver, run = driver_for(plan, ns)
+        try:
+            bad = failed(driver.preflight(plan, run))
+            if bad:
+                raise RuntimeError("preflight check(s) failed:\n  " + "\n  ".join(bad))
+            started = time.perf_counter()
+            handle = driver.inject(pf, run)
+            conf = driver.confirm(pf, handle, 15)
+            injected = time.perf_counter()
+            if conf.confirmed_at is None:
+                raise RuntimeError(f"not confirmed: {conf.detail}")
+            removal = driver.remove(pf, handle, 30)
+            removed = time.perf_counter()
+            if not removal.confirmed or removal.escalation is not None:
+                raise RuntimeError(f"not removed cleanly: {removal.detail}")
+        finally:
+            driver.close()
+        confirmed.append(injected - started)
+        gone.append(removed - injected)
+        names.append(str(handle.details["object"]["name"]))
+    return confirmed, gone, names
+
+
 def lifecycle_figures(core: client.CoreV1Api) -> None:
     ns = kit.fresh_namespace(core, "bench-small", SMALL_PODS)
     plan = plan_for(ns, {"type": "network-delay", "params": {"latency": "100ms"}}, "web")
-    pf = plan.faults[0]
-    confirmed, gone, reaction = [], [], []
     with FakeChaosController(KUBECONFIG, namespace=ns) as ctl:
-        for _ in range(LIFECYCLE_REPEATS):
-            driver, run = driver_for(plan, ns)
-            try:
-                bad = failed(driver.preflight(plan, run))
-                if bad:
-                    raise RuntimeError("preflight check(s) failed:\n  " + "\n  ".join(bad))
-                started = time.perf_counter()
-                handle = driver.inject(pf, run)
-                conf = driver.confirm(pf, handle, 15)
-                injected = time.perf_counter()
-                if conf.confirmed_at is None:
-                    raise RuntimeError(f"not confirmed: {conf.detail}")
-                removal = driver.remove(pf, handle, 30)
-                removed = time.perf_counter()
-                if not removal.confirmed:
-                    raise RuntimeError(f"not removed: {removal.detail}")
-            finally:
-                driver.close()
-            confirmed.append(injected - started)
-            gone.append(removed - injected)
-            reaction.append(ctl.latency(handle.details["object"]["name"], "injected"))
+        confirmed, gone, names = lifecycle(plan, ns)
+        reaction = [ctl.latency(name, "injected") for name in names]
         if ctl.errors:
             raise RuntimeError(f"the test controller failed: {ctl.errors}")
+    kit.ensure_pods(core, REAL_NS, SMALL_PODS)
+    real_plan = plan_for(REAL_NS, {"type": "pod-failure"}, "web")
+    real_confirmed, real_gone, _ = lifecycle(real_plan, REAL_NS)
     pods = f"{len(SMALL_PODS)} pods"
     say(
         figure(
-            f"create -> confirmed (inject + confirm, network-delay on {pods})",
+            f"create -> confirmed, stand-in controller (inject + confirm, network-delay on {pods})",
             confirmed,
             f"; of which the stand-in controller's own observed -> injected: median "
             f"{statistics.median(reaction):.3f} s",
         )
     )
-    say(figure(f"delete -> gone (remove, same objects, {pods})", gone))
+    say(
+        figure(
+            f"create -> confirmed, REAL chaos-controller-manager (pod-failure on {pods})",
+            real_confirmed,
+        )
+    )
+    say(figure(f"delete -> gone, stand-in controller (remove, same objects, {pods})", gone))
+    say(figure(f"delete -> gone, REAL chaos-controller-manager (pod-failure, {pods})", real_gone))
 
 
 def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` runs
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     say(
-        "cluster bench (chaos-mesh driver; Chaos Mesh's controller is the TEST STAND-IN "
-        "tests/cluster/chaos_controller.py: these figures measure chaosrunner + API server + "
-        "watch latency, not real Chaos Mesh)"
+        "cluster bench (chaos-mesh driver; the network-delay figures use the TEST STAND-IN "
+        "controller tests/cluster/chaos_controller.py, the pod-failure ones Chaos Mesh's real "
+        "chaos-controller-manager)"
     )
     try:
         cluster_up()

@@ -2,8 +2,9 @@
 # Stop the local test control plane started by scripts/cluster-up.sh and leave no process
 # of it behind. Idempotent: stopping a stopped cluster is a no-op.
 #
-#   scripts/cluster-down.sh              stop kube-scheduler, kube-controller-manager, kwok,
-#                                        kube-apiserver, etcd; delete etcd's data
+#   scripts/cluster-down.sh              stop chaos-controller-manager, kube-scheduler,
+#                                        kube-controller-manager, kwok, kube-apiserver, etcd;
+#                                        delete etcd's data
 #                                        (the next cluster-up starts from an empty cluster)
 #   scripts/cluster-down.sh --keep-data  stop, but keep etcd's data (objects survive)
 #   scripts/cluster-down.sh --purge      stop and delete all of .cache/cluster (keys, certs,
@@ -53,6 +54,7 @@ find_ours() {
         case "$c" in
             "$BIN/kube-apiserver "*" --cert-dir=$STATE/"* | "$BIN/kwok "*"$STATE/"*) echo "$p" ;;
             "$BIN/kube-controller-manager "*"$STATE/"* | "$BIN/kube-scheduler "*"$STATE/"*) echo "$p" ;;
+            "$BIN/chaos-controller-manager --kubeconfig=$STATE/"*) echo "$p" ;;
             *etcd\ *" --data-dir=$STATE/etcd "*) echo "$p" ;;
         esac
     done
@@ -87,8 +89,35 @@ stop() {
     fi
 }
 
-# Reverse order of start: the scheduler, the controller manager and kwok need the API
-# server, the API server needs etcd.
+# stop_chaos_mesh: chaos-controller-manager exits only on a second SIGTERM (the first starts
+# a graceful shutdown that waits for its runnables); SIGKILL after GRACE.
+stop_chaos_mesh() {
+    local pidfile="$STATE/chaos-controller-manager.pid" pid t=$EPOCHREALTIME
+    [ -s "$pidfile" ] || { log "chaos-controller-manager: not running"; return 0; }
+    pid="$(cat "$pidfile")"
+    if cmdline "$pid" | grep -qF -- "$BIN/chaos-controller-manager --kubeconfig=$STATE/"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 10); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq $((GRACE * 10))); do
+            [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || break
+            sleep 0.1
+        done
+        if [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; then
+            log "chaos-controller-manager (pid $pid) ignored two SIGTERMs for ${GRACE}s: SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        for _ in $(seq 30); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+        log "stopped chaos-controller-manager (pid $pid, $(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'))"
+    else
+        log "chaos-controller-manager: pid file is stale (pid $pid is not ours), removing it"
+    fi
+    rm -f "$pidfile"
+}
+
+# Reverse order of start: Chaos Mesh's controller, the scheduler, the controller manager and
+# kwok need the API server, the API server needs etcd.
+stop_chaos_mesh
 stop kube-scheduler "$BIN/kube-scheduler"
 stop kube-controller-manager "$BIN/kube-controller-manager"
 stop kwok "$BIN/kwok"
@@ -131,4 +160,4 @@ case "$mode" in
         log "deleted $STATE"
         ;;
 esac
-log "down: no process of this cluster remains (etcd, kube-apiserver, kwok, kube-controller-manager, kube-scheduler)"
+log "down: no process of this cluster remains (etcd, kube-apiserver, kwok, kube-controller-manager, kube-scheduler, chaos-controller-manager)"

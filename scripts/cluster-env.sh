@@ -22,8 +22,18 @@
 #   CHAOSRUNNER_KWOK_NODE_ANNOTATION   annotation that makes kwok manage a node (key=value)
 #   CHAOSRUNNER_CLUSTER_DIR            state folder (logs *.log, pids *.pid, etcd data, pki)
 #   CHAOSRUNNER_CLUSTER_BIN            built binaries (kube-apiserver, kube-controller-manager,
-#                                      kube-scheduler, kubectl, kwok)
+#                                      kube-scheduler, kubectl, kwok, chaos-controller-manager)
 #   CHAOSRUNNER_KUBECTL                kubectl built from the same Kubernetes release
+#   CHAOSRUNNER_CHAOS_MESH_NAMESPACE   the one namespace Chaos Mesh's real controller-manager
+#                                      reconciles (CLUSTER_SCOPED=false); chaos objects elsewhere
+#                                      are left to the tests' stand-in controller
+#   CHAOSRUNNER_CHAOS_MESH_CRDS        the 23 CRDs of the pinned Chaos Mesh module, as installed
+#                                      (with the NetworkChaos fix, see hack/README.md)
+#   CHAOSRUNNER_CHAOS_MESH_DNS_SERVICE the Service (in that namespace) whose pods the controller
+#                                      calls as Chaos Mesh's DNS server for a DNSChaos, on port
+#   CHAOSRUNNER_CHAOS_MESH_DNS_PORT    (the cluster tests' stand-in serves it: daemon_host.py)
+#   CLUSTER_CHAOS_WEBHOOK_PORT         the controller's admission webhooks (https, 127.0.0.1)
+#   CLUSTER_CHAOS_METRICS_PORT         the controller's /metrics (http, 127.0.0.1)
 
 # shellcheck disable=SC2034 # the variables below are exported through _cluster_env_vars
 _cluster_env_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,6 +48,12 @@ CLUSTER_KWOK_PORT="${CLUSTER_KWOK_PORT:-10247}"
 CLUSTER_KCM_PORT="${CLUSTER_KCM_PORT:-10257}"
 CLUSTER_SCHEDULER_PORT="${CLUSTER_SCHEDULER_PORT:-10259}"
 CLUSTER_KWOK_NODE_COUNT="${CLUSTER_KWOK_NODE_COUNT:-1}"
+CLUSTER_CHAOS_WEBHOOK_PORT="${CLUSTER_CHAOS_WEBHOOK_PORT:-19443}"
+CLUSTER_CHAOS_METRICS_PORT="${CLUSTER_CHAOS_METRICS_PORT:-10080}"
+CHAOSRUNNER_CHAOS_MESH_NAMESPACE="${CHAOSRUNNER_CHAOS_MESH_NAMESPACE:-chaos-real}"
+CHAOSRUNNER_CHAOS_MESH_CRDS="${CHAOSRUNNER_CHAOS_MESH_CRDS:-${CHAOSRUNNER_CLUSTER_BIN}/chaos-mesh-crds}"
+CHAOSRUNNER_CHAOS_MESH_DNS_SERVICE="${CHAOSRUNNER_CHAOS_MESH_DNS_SERVICE:-chaos-mesh-dns-server}"
+CHAOSRUNNER_CHAOS_MESH_DNS_PORT="${CHAOSRUNNER_CHAOS_MESH_DNS_PORT:-9288}"
 
 CHAOSRUNNER_KUBE_SERVER="https://127.0.0.1:${CLUSTER_APISERVER_PORT}"
 CHAOSRUNNER_ETCD_ENDPOINT="http://127.0.0.1:${CLUSTER_ETCD_CLIENT_PORT}"
@@ -61,6 +77,9 @@ _cluster_env_vars=(
     CHAOSRUNNER_KUBE_ADMIN_TOKEN CHAOSRUNNER_KUBE_LIMITED_TOKEN
     CHAOSRUNNER_KWOK_NODE CHAOSRUNNER_KWOK_NODES CHAOSRUNNER_KWOK_NODE_ANNOTATION
     CHAOSRUNNER_KUBECONFIG_LIMITED CHAOSRUNNER_KUBECTL
+    CLUSTER_CHAOS_WEBHOOK_PORT CLUSTER_CHAOS_METRICS_PORT
+    CHAOSRUNNER_CHAOS_MESH_NAMESPACE CHAOSRUNNER_CHAOS_MESH_CRDS
+    CHAOSRUNNER_CHAOS_MESH_DNS_SERVICE CHAOSRUNNER_CHAOS_MESH_DNS_PORT
 )
 
 if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then

@@ -4,12 +4,15 @@
 #   etcd            Debian's etcd-server (3.4)            127.0.0.1:12379 (peer 12380)
 #   kube-apiserver  built from k8s.io/kubernetes          https://127.0.0.1:16443
 #                   (hack/kube-apiserver), RBAC, static tokens
-#   Chaos Mesh CRDs ../shared/chaos-mesh/crds, created (not applied), Established
+#   Chaos Mesh CRDs the 23 of the pinned module (hack/chaos-mesh), created, Established
 #   kwok            sigs.k8s.io/kwok/cmd/kwok, fakes       health on 127.0.0.1:10247
 #                   the kubelet of the nodes kwok-node-N
 #   kube-controller-manager, kube-scheduler               https://127.0.0.1:10257, :10259
 #                   same k8s.io/kubernetes module as kube-apiserver; kubectl too (the
 #                   scripts' only client)
+#   chaos-controller-manager  Chaos Mesh's, built from   webhooks https://127.0.0.1:19443
+#                   hack/chaos-mesh; reconciles only the   metrics 127.0.0.1:10080
+#                   namespace chaos-real (scripts/cluster-chaos-mesh.sh)
 #
 # Idempotent: a component that is already running (pid file + matching command line) is
 # kept; binaries are rebuilt only when their inputs change (stamp files in .cache/bin).
@@ -37,12 +40,8 @@ KWOK_VERSION="v0.7.0"
 # neither loopback nor such a host.
 KWOK_CIDR="${CLUSTER_KWOK_POD_CIDR:-198.18.0.1/16}"
 WAIT="${CLUSTER_WAIT_SECONDS:-90}"
-CRD_DIR="${CHAOS_MESH_CRDS:-}"
-if [ -z "$CRD_DIR" ]; then
-    for d in "$REPO/../shared/chaos-mesh/crds" "$REPO/shared/chaos-mesh/crds"; do
-        if [ -d "$d" ]; then CRD_DIR="$(cd "$d" && pwd)"; break; fi
-    done
-fi
+# The CRDs: the pinned Chaos Mesh module's 23 (chaos_mesh_crds), unless CHAOS_MESH_CRDS names a folder.
+CRD_DIR=""
 
 log() { printf '[cluster-up] %s\n' "$*"; }
 die() { printf '[cluster-up] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -192,7 +191,13 @@ pid_of kwok "$KWOK_MATCH" >/dev/null || require_free_ports kwok "$CLUSTER_KWOK_P
 pid_of kube-controller-manager "$KCM_MATCH" >/dev/null ||
     require_free_ports kube-controller-manager "$CLUSTER_KCM_PORT"
 pid_of kube-scheduler "$SCHED_MATCH" >/dev/null || require_free_ports kube-scheduler "$CLUSTER_SCHEDULER_PORT"
-[ -n "$CRD_DIR" ] && [ -d "$CRD_DIR" ] || die "Chaos Mesh CRDs not found (expected ../shared/chaos-mesh/crds; set CHAOS_MESH_CRDS)"
+CM_MATCH_EARLY="$BIN/chaos-controller-manager --kubeconfig=$STATE/"
+pid_of chaos-controller-manager "$CM_MATCH_EARLY" >/dev/null ||
+    require_free_ports chaos-controller-manager "$CLUSTER_CHAOS_WEBHOOK_PORT" "$CLUSTER_CHAOS_METRICS_PORT"
+# shellcheck source-path=SCRIPTDIR source=cluster-chaos-mesh.sh
+. "$REPO/scripts/cluster-chaos-mesh.sh"
+chaos_mesh_crds
+[ -n "$CRD_DIR" ] && [ -d "$CRD_DIR" ] || die "Chaos Mesh CRDs not found in ${CRD_DIR:-(unset)}"
 done_step "etcd $(etcd --version 2>/dev/null | sed -n 's/^etcd Version: //p'), CRDs from $CRD_DIR"
 
 # --------------------------------------------------------------------------- 1. binaries
@@ -236,6 +241,7 @@ build_if_stale() {
 
 step "binaries"
 GOVER="$(go env GOVERSION 2>/dev/null || echo none)"
+chaos_mesh_build_start
 # shellcheck disable=SC2034 # read through ${!var} in restart_if_rebuilt
 REBUILT_kube_apiserver=0 REBUILT_kwok=0
 REBUILT_kube_controller_manager=0 REBUILT_kube_scheduler=0 REBUILT_kubectl=0
@@ -392,7 +398,10 @@ create_missing() {
     die "kubectl create -f $1 failed"
 }
 crd_files=("$CRD_DIR"/*.yaml)
-for f in "${crd_files[@]}"; do create_missing "$f"; done
+# Server-side apply (no last-applied annotation, so size is no issue): a CRD already there from
+# an earlier cluster-up is brought up to date (e.g. the NetworkChaos partitionBehavior fix).
+"${KUBECTL[@]}" apply --server-side --force-conflicts --field-manager=chaosrunner-cluster-up \
+    "${crd_files[@]/#/--filename=}" >/dev/null || die "applying the Chaos Mesh CRDs failed"
 "${KUBECTL[@]}" wait --for=condition=Established --timeout="${WAIT}s" "${crd_files[@]/#/--filename=}" >/dev/null ||
     die "the Chaos Mesh CRDs did not become Established within ${WAIT}s"
 done_step "${#crd_files[@]} CRDs Established"
@@ -528,13 +537,18 @@ wait_for kube-scheduler "$SCHED_MATCH" "kube-scheduler /healthz" healthy_https "
 wait_for kube-controller-manager "$KCM_MATCH" "ServiceAccount default/default" default_service_account
 done_step "kube-controller-manager pid $(cat "$STATE/kube-controller-manager.pid"), kube-scheduler pid $(cat "$STATE/kube-scheduler.pid")"
 
+# --------------------------------------------------------------------------- 8. Chaos Mesh
+
+chaos_mesh_start
+
 log "up in $(elapsed "$T0"):"
 log "  etcd            $CHAOSRUNNER_ETCD_ENDPOINT            pid $(cat "$STATE/etcd.pid")"
 log "  kube-apiserver  $CHAOSRUNNER_KUBE_SERVER         pid $(cat "$STATE/kube-apiserver.pid")"
 log "  kwok            http://127.0.0.1:$CLUSTER_KWOK_PORT (health)    pid $(cat "$STATE/kwok.pid")"
 log "  controller-mgr  https://127.0.0.1:$CLUSTER_KCM_PORT          pid $(cat "$STATE/kube-controller-manager.pid")"
 log "  scheduler       https://127.0.0.1:$CLUSTER_SCHEDULER_PORT          pid $(cat "$STATE/kube-scheduler.pid")"
+log "  chaos-mesh      https://127.0.0.1:$CLUSTER_CHAOS_WEBHOOK_PORT (webhooks), namespace $CHAOSRUNNER_CHAOS_MESH_NAMESPACE   pid $(cat "$STATE/chaos-controller-manager.pid")"
 log "  kubectl         $CHAOSRUNNER_KUBECTL"
 log "  kubeconfig      $KUBECONFIG (admin), $CHAOSRUNNER_KUBECONFIG_LIMITED (limited)"
-log "  logs            $STATE/{etcd,kube-apiserver,kwok,kube-controller-manager,kube-scheduler}.log"
+log "  logs            $STATE/{etcd,kube-apiserver,kwok,kube-controller-manager,kube-scheduler,chaos-controller-manager}.log"
 log "  use:            eval \"\$(scripts/cluster-env.sh)\"; stop: scripts/cluster-down.sh"

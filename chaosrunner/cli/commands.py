@@ -333,6 +333,13 @@ def cleanup_line(item: Leftover) -> str:
             text = f"FAILED to confirm the deletion of {item.what}{note}"
         case Outcome.FAILED:
             text = f"{item.what}: FAILED{': ' + item.detail if item.detail else ''}"
+        case Outcome.ESCALATED:
+            text = (
+                f"deleted {item.what} only by removing its finalizer: ESCALATED, its targets "
+                f"may not have recovered{note}"
+            )
+        case Outcome.MAY_REMAIN:
+            text = f"MAY REMAIN: {item.what}{note}"
         case _:
             text = f"{item.what}: {item.outcome.value}{note}"
     return f"{item.where.value}: {text}"

@@ -220,6 +220,41 @@ class PlannedFaultRecord:
 
 
 @dataclass(frozen=True)
+class EscalationRecord:
+    """A removal chaosrunner had to force past the fault's owner: the target may not have
+    recovered.
+
+    Chaos Mesh holds a deleted object with its finalizer until every target is recovered; when
+    even ``cleanFinalizer: forced`` does not release it (the controller keeps failing on the
+    records before it reaches that step), chaosrunner removes the finalizer itself. The object
+    is then gone, but nobody said its targets were restored: ``not_recovered`` are the records
+    Chaos Mesh still had as injected (``namespace/pod``, with its counts and last failure),
+    ``removed`` what chaosrunner found of its own afterwards and deleted, and ``may_remain``
+    what it found and left because it is not its own (a PodNetworkChaos owned by the pod).
+    """
+
+    at: float
+    steps: tuple[str, ...]
+    not_recovered: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    may_remain: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        """One line: which targets may still carry the fault, and what may be left."""
+        parts = [
+            "not recovered: " + "; ".join(self.not_recovered)
+            if self.not_recovered
+            else "no record was still injected, but Chaos Mesh never confirmed recovery"
+        ]
+        if self.removed:
+            parts.append("removed: " + "; ".join(self.removed))
+        if self.may_remain:
+            parts.append("may be left: " + "; ".join(self.may_remain))
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
 class InjectionRecord:
     fault: str
     kind: str
@@ -240,6 +275,8 @@ class InjectionRecord:
     params: Mapping[str, Any] = field(default_factory=dict)
     #: How the driver confirmed it active (its own words), "" before confirmation.
     confirmation: str = ""
+    #: Set when the removal had to be escalated past the fault's owner (see EscalationRecord).
+    escalation: EscalationRecord | None = None
 
     @property
     def confirmed(self) -> bool:
@@ -953,6 +990,11 @@ def _injection_dict(rec: InjectionRecord) -> dict[str, Any]:
     out["targets"] = [_record(t) for t in rec.targets]
     out["details"] = dict(rec.details)  # the driver's data: its keys are kept as they are
     out["params"] = dict(rec.params)
+    # Written only when there was one, so a journal without it is what version 4 always wrote.
+    if rec.escalation is None:
+        del out["escalation"]
+    else:
+        out["escalation"] = _record(rec.escalation)
     return out
 
 
@@ -981,7 +1023,21 @@ def _injection_record(raw: Mapping[str, Any]) -> InjectionRecord:
             "details": raw.get("details", {}),
             "params": raw.get("params", {}),
             "targets": tuple(TargetRecord(**_fields(t)) for t in r["targets"]),
+            "escalation": _escalation(raw.get("escalation")),
         }
+    )
+
+
+def _escalation(raw: Mapping[str, Any] | None) -> EscalationRecord | None:
+    if raw is None:
+        return None
+    e = _fields(raw)
+    return EscalationRecord(
+        float(e["at"]),
+        tuple(e["steps"]),
+        tuple(e.get("not_recovered", ())),
+        tuple(e.get("removed", ())),
+        tuple(e.get("may_remain", ())),
     )
 
 

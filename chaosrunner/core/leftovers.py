@@ -24,10 +24,15 @@ class Outcome(StrEnum):
     DELETED = "deleted"  # a cluster object or Lease is gone
     FAILED = "FAILED"  # it could not be removed: it is still there
     UNCONFIRMED = "UNCONFIRMED"  # deleted, but not seen gone in time: it may still be there
+    #: gone only because chaosrunner took Chaos Mesh's finalizer off: its targets may not have
+    #: recovered, so the fault may still be active on them
+    ESCALATED = "ESCALATED"
+    #: not ours to delete (a PodNetworkChaos owned by the pod) but it may still hold the fault
+    MAY_REMAIN = "MAY REMAIN"
 
     @property
     def left_behind(self) -> bool:
-        return self in (Outcome.FAILED, Outcome.UNCONFIRMED)
+        return self in (Outcome.FAILED, Outcome.UNCONFIRMED, Outcome.ESCALATED, Outcome.MAY_REMAIN)
 
 
 @dataclass(frozen=True)

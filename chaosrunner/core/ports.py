@@ -11,7 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeAlias
 
-from chaosrunner.core.journal import CheckRecord, Event, SampleStatus, TargetRecord
+from chaosrunner.core.journal import (
+    CheckRecord,
+    EscalationRecord,
+    Event,
+    SampleStatus,
+    TargetRecord,
+)
 from chaosrunner.core.model import Binding, DriverKind
 from chaosrunner.core.plan import Plan, PlannedFault
 
@@ -122,6 +128,9 @@ class Removal:
     removed_at: float
     confirmed: bool
     detail: str = ""
+    #: Set when the driver had to force the removal past the fault's owner: gone, but its
+    #: targets may not have recovered (the verdict is then never PASSED).
+    escalation: EscalationRecord | None = None
 
 
 class FaultDriver(Protocol):

@@ -10,6 +10,13 @@ hypothesis violated while faults were confirmed is FAILED even if another SLI la
 anything else short of PASSED is INCONCLUSIVE, with the reason said: missing evidence (no data,
 probe errors, stale data, ticks that were due but not sampled in time) never passes. A dry run
 whose preflight passed is DRY-RUN (exit 0): nothing was injected, so there is nothing to judge.
+
+Last, over whatever the rules above decided: a fault whose removal was not confirmed, or whose
+removal had to be escalated (chaosrunner took Chaos Mesh's finalizer off itself, so nobody
+confirmed its targets recovered and the fault may still be active on them), turns PASSED into
+INCONCLUSIVE and adds its reason to every other verdict without changing it: a run that FAILED
+on its SLIs stays FAILED (the escalation does not make a violation less true), ABORTED and
+ERROR keep their meaning.
 """
 
 from __future__ import annotations
@@ -172,13 +179,19 @@ def decide(journal: Journal) -> Decision:
         f"{journal.run_id}`"
         for name in left
     )
+    escalated = tuple(
+        f"removing fault {r.fault!r} needed its finalizer taken off by chaosrunner: its "
+        f"target(s) may not have recovered ({r.escalation.summary})"
+        for r in journal.injections
+        if r.escalation is not None
+    )
     verdict, reasons = _verdict(journal, slis)
-    if left and verdict is Verdict.PASSED:
+    if (left or escalated) and verdict is Verdict.PASSED:
         verdict = Verdict.INCONCLUSIVE
     injected = any(r.created_at is not None for r in journal.injections)
     resilience = score_of(journal, verdict is Verdict.PASSED) if injected else None
     score = resilience.score if resilience else None
-    return Decision(verdict, reasons + left_reasons, slis, score, left, resilience)
+    return Decision(verdict, reasons + left_reasons + escalated, slis, score, left, resilience)
 
 
 def score_of(journal: Journal, passed: bool) -> ResilienceScore:

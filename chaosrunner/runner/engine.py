@@ -561,8 +561,22 @@ class Runner:
             removed_at=removal.removed_at,
             removal_confirmed=removal.confirmed or pf.kind.one_shot,
             details=details,
+            escalation=removal.escalation,
         )
         self._commit()
+        if removal.escalation is not None:
+            self.log.warning(
+                "removal escalated: the target may not have recovered",
+                fault=pf.fault.name,
+                steps=list(removal.escalation.steps),
+                not_recovered=list(removal.escalation.not_recovered),
+                may_remain=list(removal.escalation.may_remain),
+            )
+            self._event(
+                f"WARNING: removing {pf.fault.name} needed its finalizer taken off by "
+                f"chaosrunner; the target may not have recovered "
+                f"({removal.escalation.summary})"
+            )
         self._event(
             (f"removed {pf.fault.name}" + (f" ({removal.detail})" if removal.detail else ""))
             if rec.removal_confirmed

@@ -1,10 +1,12 @@
 """A fake Chaos Mesh controller for cluster tests: a TEST STAND-IN, not Chaos Mesh.
 
-Chaos Mesh's real controller-manager cannot run on this machine kind (no container runtime, no
-chaos-daemon, no admission webhook), so nothing would ever write the status chaosrunner reads to
-confirm an injection or a removal. ``FakeChaosController`` plays that part against a real
-kube-apiserver: it watches the namespaced chaos kinds and writes what Chaos Mesh v2.8 writes,
-as read from its source:
+Chaos Mesh's real controller-manager runs in the test cluster (scripts/cluster-chaos-mesh.sh),
+but only in its own namespace ``chaos-real``, and with no chaos-daemon it never injects a
+daemon-based fault. ``FakeChaosController`` plays Chaos Mesh in every OTHER namespace, for what
+the real one cannot show here (a daemon-based fault that is injected, misbehaviour on demand);
+each test that uses it says why (``@pytest.mark.standin``). Against a real kube-apiserver, it
+watches the namespaced chaos kinds and writes what Chaos Mesh v2.8 writes, as read from its
+source:
 
 - ``controllers/common/finalizers``: finalizer ``chaos-mesh/records`` added to a live object;
   on deletion it is removed once every record is ``Not Injected``, or at once when the
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 import random
 import threading
 import time
@@ -61,6 +64,9 @@ FORCED = "forced"
 PAUSE = "experiment.chaos-mesh.org/pause"
 MISBEHAVE = "chaosrunner.test/misbehave"
 INJECTED = "Injected"
+#: The one namespace Chaos Mesh's real controller-manager reconciles (scripts/cluster-env.sh):
+#: the stand-in never touches it, so the two never reconcile the same object.
+REAL_NAMESPACE = os.environ.get("CHAOSRUNNER_CHAOS_MESH_NAMESPACE", "chaos-real")
 NOT_INJECTED = "Not Injected"
 
 #: kind -> plural, for the namespaced kinds the controller watches.
@@ -287,6 +293,8 @@ class FakeChaosController:
                 w.stop()
 
     def _handle(self, event: str, obj: dict[str, Any], seen: set[str]) -> None:
+        if obj["metadata"].get("namespace") == REAL_NAMESPACE:
+            return  # Chaos Mesh's real controller reconciles that namespace
         uid = obj["metadata"]["uid"]
         if event == "DELETED":
             self._record("gone", obj)

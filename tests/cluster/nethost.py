@@ -184,6 +184,33 @@ def _leak_pod(
     node: str,
     port: int,
 ) -> LeakPod:
+    host = netns_host(stack, core_api)
+    netns, veth, ip = host.netns, host.veth, host.ip
+    proc, log = _start_demo_service(stack, netns, ip, port)
+    _wait_ready(proc, log, ip, port)
+
+    _create_pod(stack, core_api, namespace, labels, name, node, netns, ip, port)
+    return LeakPod(namespace, name, ip, port, HOOK_PATH, netns, proc.pid, veth)
+
+
+# ----------------------------------------------------------------------------- netns and veth
+
+
+@dataclass(frozen=True)
+class NetnsHost:
+    """A network namespace with one veth: ``ip`` (inside, on eth0) is routed via ``veth``."""
+
+    netns: str
+    veth: str  # host side
+    ip: str
+
+
+def netns_host(stack: contextlib.ExitStack, core_api: Any) -> NetnsHost:
+    """A new netns test host, removed by ``stack``; reaps what killed runs left first.
+
+    The caller has called ``_require_netns()``. Anything started inside the netns is killed
+    when it is deleted.
+    """
     n = next(_serial)
     netns, veth = f"{NETNS_PREFIX}{os.getpid()}-{n}", f"cr{os.getpid()}h{n}"
     with _locked():  # choosing a free /30 and taking it is atomic across test processes
@@ -200,24 +227,16 @@ def _leak_pod(
     _ip("-n", netns, "link", "set", "lo", "up")
     _ip("-n", netns, "link", "set", "eth0", "up")
     _check_routed(ip, veth)
-
-    proc, log = _start_demo_service(stack, netns, ip, port)
-    _wait_ready(proc, log, ip, port)
-
-    _create_pod(stack, core_api, namespace, labels, name, node, netns, ip, port)
-    return LeakPod(namespace, name, ip, port, HOOK_PATH, netns, proc.pid, veth)
+    return NetnsHost(netns, veth, ip)
 
 
-# ----------------------------------------------------------------------------- netns and veth
-
-
-def _require_netns() -> None:
+def _require_netns(*, demo_service: bool = True) -> None:
     problem = None
     if shutil.which("ip") is None:
         problem = "`ip` (Debian package iproute2) is not installed"
     elif os.geteuid() != 0:
         problem = "creating network namespaces needs root"
-    elif not DEMO_SERVICE.exists():
+    elif demo_service and not DEMO_SERVICE.exists():
         problem = f"{DEMO_SERVICE} is not built (run scripts/build-go.sh)"
     else:
         probe = f"{NETNS_PREFIX}{os.getpid()}-probe"

@@ -19,6 +19,7 @@ import pytest
 from tests.cluster.kit import fresh_namespace, require_cluster
 
 KUBECONFIG = require_cluster()
+pytestmark = pytest.mark.standin("tests of the stand-in itself")
 
 from kubernetes import client, watch  # noqa: E402
 

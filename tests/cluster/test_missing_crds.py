@@ -1,11 +1,14 @@
 """Missing Chaos Mesh CRDs stop a run at preflight, with nothing created.
 
-The DNSChaos CRD is deleted for the test and created again from shared/ afterwards. This is
-its own module so that no test controller is watching DNSChaos while the CRD is gone.
+The DNSChaos CRD is deleted for the test and created again afterwards from the folder
+cluster-up installed it from (the pinned Chaos Mesh module's CRDs). This is its own module so
+that no stand-in controller is watching DNSChaos while the CRD is gone; Chaos Mesh's real
+controller keeps running (its informer retries until the CRD is back).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,12 +29,15 @@ from chaosrunner.core.errors import ApiError  # noqa: E402
 from tests.cluster.test_cluster_runs import HERE, PODS, finish, left_in, start_run  # noqa: E402
 
 DNS = str(HERE / "cluster-dns.yaml")
-CRDS = ROOT.parent / "shared" / "chaos-mesh" / "crds"
+#: The CRDs cluster-up installed: the pinned Chaos Mesh module's (scripts/cluster-env.sh).
+CRDS = Path(
+    os.environ.get("CHAOSRUNNER_CHAOS_MESH_CRDS") or ROOT / ".cache" / "bin" / "chaos-mesh-crds"
+)
 
 
 @pytest.fixture
 def without_dns_crd() -> Iterator[None]:
-    """The DNSChaos CRD removed for one test, then created again from shared/ and Established."""
+    """The DNSChaos CRD removed for one test, then created again as installed, and Established."""
     kube = connect(Connection(str(KUBECONFIG)))
     name = "dnschaos.chaos-mesh.org"
     path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"

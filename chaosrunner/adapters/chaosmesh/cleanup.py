@@ -3,7 +3,9 @@
 Every object a run creates carries ``app.kubernetes.io/managed-by=chaosrunner`` and
 ``chaosrunner.io/run-id``, and so does its Lease. ``sweep`` deletes the Chaos Mesh objects (and
 Leases) matching those labels in one namespace or in all, and waits until each is gone, with
-the same forced-finalizer fallback as a run's own removal. Used by ``chaosrunner cleanup`` and
+the same forced-finalizer fallback, and the same escalation past it, as a run's own removal: an
+escalated object is reported ESCALATED (its targets may not have recovered) and what else may
+be left MAY REMAIN, both left behind for the exit code. Used by ``chaosrunner cleanup`` and
 at the end of every run, for anything a failed create may have left. goroutine leaks are not
 objects: their hooks end them at their expiry.
 """
@@ -66,7 +68,16 @@ def sweep(
                 lines.append(Leftover(Place.CLUSTER, what, Outcome.FAILED, str(exc)))
                 continue
             state = Outcome.DELETED if done.gone else Outcome.UNCONFIRMED
-            lines.append(Leftover(Place.CLUSTER, what, state, done.detail))
+            esc = done.escalation
+            if esc is None:
+                lines.append(Leftover(Place.CLUSTER, what, state, done.detail))
+                continue
+            # Gone or not, its targets may still carry the fault: never a clean "deleted".
+            lines.append(Leftover(Place.CLUSTER, what, Outcome.ESCALATED, done.detail))
+            lines += [
+                Leftover(Place.CLUSTER, r, Outcome.DELETED, "after escalation") for r in esc.removed
+            ]
+            lines += [Leftover(Place.CLUSTER, m, Outcome.MAY_REMAIN) for m in esc.may_remain]
     if leases:
         lines += _sweep_leases(kube, labels, namespace)
     return lines

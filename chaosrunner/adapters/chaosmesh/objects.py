@@ -9,6 +9,12 @@ finalizer ``chaos-mesh/records`` until every target is recovered. If that does n
 within the finalizer timeout (the daemon on that node is gone, a pod vanished mid-recovery),
 the object gets ``chaos-mesh.chaos-mesh.org/cleanFinalizer: forced``, which tells Chaos Mesh
 to drop the finalizer; that is logged and reported in the removal's detail for the journal.
+The real controller does not always honour it: its finalizer step runs after the records step,
+which keeps requeueing while a record fails. So when the object is still there a short grace
+later, the removal escalates: chaosrunner removes the finalizer itself (``_unfinalize``), waits
+until the object is gone, and says what it did, which targets Chaos Mesh still had as injected
+and what else may be left (residue.py) in an :class:`EscalationRecord`, so that the run is never
+PASSED on a target that may not have recovered.
 :class:`ChaosObject` is the driver's handler for every fault that is a Chaos Mesh object; what
 it created is an :class:`ObjectInjection` (the object's reference), which confirms and removes
 itself.
@@ -28,13 +34,23 @@ from chaosrunner.adapters.chaosmesh.payloads import ChaosStatus, Record
 from chaosrunner.adapters.chaosmesh.permissions import CHAOS_GROUP, CHAOS_PLURALS, CHAOS_VERSION
 from chaosrunner.adapters.chaosmesh.pods import selections_of
 from chaosrunner.adapters.chaosmesh.render import render
+from chaosrunner.adapters.chaosmesh.residue import find as find_residue
 from chaosrunner.adapters.kube.api import Kube, parse_time
 from chaosrunner.core.errors import ApiError, Conflict, InjectionError, NotFound, RemovalError
-from chaosrunner.core.journal import TargetRecord
+from chaosrunner.core.journal import EscalationRecord, TargetRecord
 from chaosrunner.core.ports import Confirmation, JsonValue, Removal
 
 CLEAN_FINALIZER = "chaos-mesh.chaos-mesh.org/cleanFinalizer"
 FORCED = "forced"
+#: The finalizer Chaos Mesh holds a deleted chaos object with until its records are recovered:
+#: the only one an escalation removes (a finalizer of anyone else's stays).
+RECORDS_FINALIZER = "chaos-mesh/records"
+#: How long the forced annotation gets to release the object before the removal escalates.
+FORCED_GRACE = 10.0
+#: Attempts at the finalizer patch when its test fails (the object changed between read and
+#: patch): each one reads the object again.
+UNFINALIZE_ATTEMPTS = 5
+JSON_PATCH = "application/json-patch+json"
 log = structlog.get_logger("chaosrunner.chaosmesh")
 
 
@@ -62,6 +78,7 @@ class Removed:
     gone: bool
     forced: bool
     detail: str
+    escalation: EscalationRecord | None = None
 
 
 def status_of(obj: Mapping[str, Any] | None) -> ChaosStatus:
@@ -236,9 +253,143 @@ def delete(kube: Kube, ref: Ref, timeout: float, finalizer_timeout: float) -> Re
         f"finalizer(s) {held} still held after {first:.0f}s; forced with "
         f"{CLEAN_FINALIZER}={FORCED}: Chaos Mesh may not have recovered every target"
     )
-    left = max(1.0, timeout - (time.monotonic() - started))
-    _, gone = _wait_gone(kube, ref, left)
-    return Removed(gone, True, detail if gone else f"{detail}; still present after {left:.0f}s")
+    grace = min(FORCED_GRACE, finalizer_timeout)
+    later, gone = _wait_gone(kube, ref, max(1.0, min(grace, timeout - _since(started))))
+    if gone:
+        return Removed(True, True, detail)
+    step = f"{CLEAN_FINALIZER}={FORCED} did not release it within {grace:.0f}s"
+    return _escalate(kube, ref, later or obj or {}, detail, step, started, timeout)
+
+
+def _since(started: float) -> float:
+    return time.monotonic() - started
+
+
+def not_recovered(obj: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The records Chaos Mesh still has as injected, each with its counts and last failure."""
+    out = []
+    for rec in records(obj):
+        if rec.get("phase") == "Not Injected":
+            continue
+        failed = [e for e in rec.get("events") or [] if e.get("type") == "Failed"]
+        last = f"; last failure: {failed[-1].get('message', '')}" if failed else ""
+        out.append(
+            f"{rec.get('id', '?')} ({rec.get('phase', 'no phase')}, injected "
+            f"{rec.get('injectedCount', 0)}x, recovered {rec.get('recoveredCount', 0)}x{last})"
+        )
+    return tuple(out)
+
+
+def _escalate(
+    kube: Kube,
+    ref: Ref,
+    obj: Mapping[str, Any],
+    detail: str,
+    step: str,
+    started: float,
+    timeout: float,
+) -> Removed:
+    """Take Chaos Mesh's finalizer off, wait until gone, and say what may not have recovered."""
+    at = time.time()
+    stuck = not_recovered(obj)
+    log.warning(
+        "the forced annotation did not release it; removing the finalizer",
+        object=ref.text,
+        not_recovered=list(stuck),
+    )
+    taken = _unfinalize(kube, ref, obj)
+    steps = [step]
+    if taken:
+        steps.append(
+            f"finalizer {', '.join(taken)} removed by chaosrunner (JSON patch testing the "
+            "object's uid and finalizers)"
+        )
+    else:
+        steps.append(f"no {RECORDS_FINALIZER} finalizer left to remove")
+    # At least a few seconds, even when the forced wait used up the removal timeout: a removed
+    # finalizer lets the object go at once, and this is the last chance to see it go.
+    wait = max(5.0, timeout - _since(started))
+    last, gone = _wait_gone(kube, ref, wait)
+    residue = find_residue(kube, ref.kind, ref.namespace, ref.name, obj)
+    escalation = EscalationRecord(at, tuple(steps), stuck, residue.removed, residue.may_remain)
+    log.warning(
+        "removal escalated: the target may not have recovered",
+        object=ref.text,
+        gone=gone,
+        steps=steps,
+        not_recovered=list(stuck),
+        removed=list(residue.removed),
+        may_remain=list(residue.may_remain),
+    )
+    text = f"{detail}; escalated: {'; '.join(steps)}; {escalation.summary}"
+    if not gone:
+        held = ", ".join((last or {}).get("metadata", {}).get("finalizers") or []) or "none"
+        text += f"; still present after {wait:.0f}s (finalizers now: {held})"
+    return Removed(gone, True, text, escalation)
+
+
+def _unfinalize(kube: Kube, ref: Ref, obj: Mapping[str, Any]) -> tuple[str, ...]:
+    """Remove ``chaos-mesh/records`` from the object's finalizers; the ones removed.
+
+    A JSON patch whose ``test`` operations pin the uid (never a namesake created since) and the
+    finalizers as read (never clobber a change made since, by Chaos Mesh or anyone): a failed
+    test re-reads and tries again. Any other finalizer is kept. A merge patch could not say
+    "only if unchanged", and a resourceVersion precondition would lose to every status write
+    the controller makes while it retries.
+    """
+    current: Mapping[str, Any] | None = obj
+    for _ in range(UNFINALIZE_ATTEMPTS):
+        if current is None:
+            return ()
+        meta = current.get("metadata") or {}
+        held = list(meta.get("finalizers") or [])
+        if RECORDS_FINALIZER not in held:
+            return ()
+        uid = ref.uid or str(meta.get("uid") or "")
+        patch = [
+            {"op": "test", "path": "/metadata/uid", "value": uid},
+            {"op": "test", "path": "/metadata/finalizers", "value": held},
+            {
+                "op": "replace",
+                "path": "/metadata/finalizers",
+                "value": [f for f in held if f != RECORDS_FINALIZER],
+            },
+        ]
+        try:
+            kube.call(
+                f"remove the finalizer of {ref.text}",
+                kube.custom.patch_namespaced_custom_object,
+                *_args(ref),
+                ref.name,
+                patch,
+                _content_type=JSON_PATCH,
+            )
+            return (RECORDS_FINALIZER,)
+        except NotFound:
+            return ()
+        except ApiError as exc:
+            if exc.status not in (409, 422):
+                raise RemovalError(str(exc)) from exc
+            log.info("the object changed before the finalizer patch; reading it again",
+                     object=ref.text, error=str(exc))  # fmt: skip
+        current = _read(kube, ref)
+    raise RemovalError(
+        f"could not remove the finalizer of {ref.text}: it changed under every one of "
+        f"{UNFINALIZE_ATTEMPTS} attempts"
+    )
+
+
+def _read(kube: Kube, ref: Ref) -> dict[str, Any] | None:
+    """The object now, or None if it is gone or is a namesake (not ours)."""
+    try:
+        obj: dict[str, Any] = kube.json(
+            f"read {ref.text}", kube.custom.get_namespaced_custom_object, *_args(ref), ref.name
+        )
+    except NotFound:
+        return None
+    except ApiError as exc:
+        raise RemovalError(str(exc)) from exc
+    return obj if _ours(obj, ref) else None
 
 
 @dataclass(frozen=True)
@@ -262,7 +413,7 @@ class ObjectInjection:
 
     def remove(self, kube: Kube, timeout: float) -> Removal:
         removed = delete(kube, self.ref, timeout, self.finalizer_timeout)
-        return Removal(time.time(), removed.gone, removed.detail)
+        return Removal(time.time(), removed.gone, removed.detail, removed.escalation)
 
 
 class ChaosObject:

@@ -45,7 +45,20 @@ _CHAOS_VERBS = {
     "list": "find it again (watch, cleanup)",
     "watch": "confirm injection and removal without polling",
     "delete": "remove it",
-    "patch": "force a stuck finalizer after the removal timeout",
+    "patch": "force a stuck finalizer after the removal timeout, then remove it",
+}
+
+#: chaos kind -> plural of the per-pod object Chaos Mesh's controller writes for it, named after
+#: the pod and owned by the Pod; an escalated removal looks for what our chaos left in them.
+POD_LEVEL_PLURALS: dict[str, str] = {
+    "NetworkChaos": "podnetworkchaos",
+    "IOChaos": "podiochaos",
+    "HTTPChaos": "podhttpchaos",
+}
+
+_POD_LEVEL_VERBS = {
+    "list": "find what a removal forced past its finalizer may have left",
+    "delete": "remove such an object when it is ours (our labels, or owned by our object)",
 }
 
 #: For a run whose faults are Chaos Mesh objects, per namespace holding a target.
@@ -53,6 +66,13 @@ FOR_CHAOS: tuple[Permission, ...] = tuple(
     Permission(CHAOS_GROUP, plural, verb, why=why)
     for plural in sorted(set(CHAOS_PLURALS.values()))
     for verb, why in _CHAOS_VERBS.items()
+)
+
+#: For a run with a daemon-based chaos kind (POD_LEVEL_PLURALS), per namespace holding a target.
+FOR_ESCALATION: tuple[Permission, ...] = tuple(
+    Permission(CHAOS_GROUP, plural, verb, why=why)
+    for plural in sorted(set(POD_LEVEL_PLURALS.values()))
+    for verb, why in _POD_LEVEL_VERBS.items()
 )
 
 #: For every run: see the targets, hold the namespace's Lease.
@@ -72,4 +92,4 @@ FOR_POD_PROXY: tuple[Permission, ...] = (
 )
 
 #: Everything, for the least-privilege Role in manifests/.
-ALL: tuple[Permission, ...] = FOR_EVERY_RUN + FOR_CHAOS + FOR_POD_PROXY
+ALL: tuple[Permission, ...] = FOR_EVERY_RUN + FOR_CHAOS + FOR_ESCALATION + FOR_POD_PROXY

@@ -67,7 +67,8 @@ class Selection:
             case "fixed":
                 return min(number, running)
             case "fixed-percent" | "random-max-percent":
-                return math.floor(running * number / 100)
+                # Chaos Mesh rounds up (selector/generic/mode.go): 67% of 3 pods is 3, not 2.
+                return min(running, math.ceil(running * number / 100))
             case _:
                 return running
 

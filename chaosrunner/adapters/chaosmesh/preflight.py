@@ -28,8 +28,10 @@ from chaosrunner.adapters.chaosmesh.permissions import (
     CHAOS_PLURALS,
     CHAOS_VERSION,
     FOR_CHAOS,
+    FOR_ESCALATION,
     FOR_EVERY_RUN,
     FOR_POD_PROXY,
+    POD_LEVEL_PLURALS,
     Permission,
 )
 from chaosrunner.adapters.chaosmesh.pods import Selection, count_pods
@@ -96,7 +98,9 @@ def check_namespaces(
 
 def permissions_for(need: Needs) -> list[Permission]:
     plurals = {CHAOS_PLURALS[k] for k in need.kinds if k in CHAOS_PLURALS}
+    pod_level = {POD_LEVEL_PLURALS[k] for k in need.kinds if k in POD_LEVEL_PLURALS}
     wanted = list(FOR_EVERY_RUN) + [p for p in FOR_CHAOS if p.resource in plurals]
+    wanted += [p for p in FOR_ESCALATION if p.resource in pod_level]
     return wanted + (list(FOR_POD_PROXY) if need.pod_proxy else [])
 
 

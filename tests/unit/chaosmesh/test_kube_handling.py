@@ -244,11 +244,14 @@ def test_explain_says_why_an_object_is_not_confirmed() -> None:
 @pytest.mark.parametrize(
     ("mode", "value", "running", "hit"),
     [("one", "", 5, 1), ("all", "", 5, 5), ("fixed", "2", 5, 2), ("fixed", "9", 5, 5),
-     ("fixed-percent", "50", 5, 2), ("random-max-percent", "100", 5, 5), ("one", "", 0, 0)],
+     ("fixed-percent", "50", 5, 3), ("fixed-percent", "67", 3, 3), ("fixed-percent", "1", 5, 1),
+     ("random-max-percent", "100", 5, 5), ("random-max-percent", "30", 5, 2), ("one", "", 0, 0)],
 )  # fmt: skip
 def test_the_blast_radius_counts_what_a_mode_may_hit(
     mode: str, value: str, running: int, hit: int
 ) -> None:
+    """Chaos Mesh rounds a percentage UP (pkg/selector/generic/mode.go: ``math.Ceil``, "at
+    least one object should be selected"), so the limit must count the rounded-up number."""
     sel = Selection("f", "target", ("demo",), (), (), mode, value)
     assert sel.affected(running) == hit
 
