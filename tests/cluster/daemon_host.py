@@ -293,6 +293,8 @@ def _target_pod(
                 "annotations": {nethost.NETNS_ANNOTATION: netns},
             },
             "spec": {  # no nodeName yet: kwok ignores the pod until it is bound
+                # ... and kube-scheduler must not bind it first (it would get a second IP)
+                "schedulerName": nethost.SCHEDULER_NAME,
                 "containers": [{"name": c, "image": "fake"} for c in containers],
                 "tolerations": [{**TAINT, "operator": "Equal"}],
             },

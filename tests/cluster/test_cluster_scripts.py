@@ -2,15 +2,15 @@
 
 The suite's own cluster must stay up, so this starts another one from the same built binaries
 (``.cache/bin``, already built for the suite's cluster: nothing is compiled) with its state in a
-temporary folder and every listener 1000 above the suite cluster's port (fixed, so that it never
-takes a port another cluster on this machine was given), then stops it. It shows that
-cluster-up waits until kube-controller-manager and kube-scheduler serve ``/healthz`` and the
-ServiceAccount controller has made ``default/default``, and that cluster-down leaves none of the
-five processes running and none of the ports taken.
+temporary folder and every listener on a free port of its own, then stops it. It shows that
+cluster-up waits until kube-controller-manager and kube-scheduler serve ``/healthz``, the
+ServiceAccount controller has made ``default/default`` and Chaos Mesh's controller is up, and
+that cluster-down leaves none of the six processes running and none of the ports taken.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -26,14 +26,24 @@ from tests.cluster.kit import ROOT, require_cluster
 require_cluster()
 
 BIN = ROOT / ".cache" / "bin"
-DAEMONS = ("etcd", "kube-apiserver", "kwok", "kube-controller-manager", "kube-scheduler")
-#: The suite cluster's ports: scripts/cluster-env.sh's defaults unless exported.
-PORTS = {
-    "CLUSTER_ETCD_CLIENT_PORT": 12379, "CLUSTER_ETCD_PEER_PORT": 12380,
-    "CLUSTER_APISERVER_PORT": 16443, "CLUSTER_KWOK_PORT": 10247,
-    "CLUSTER_KCM_PORT": 10257, "CLUSTER_SCHEDULER_PORT": 10259,
-}  # fmt: skip
-OFFSET = 1000
+DAEMONS = (
+    "etcd", "kube-apiserver", "kwok", "kube-controller-manager", "kube-scheduler",
+    "chaos-controller-manager",
+)  # fmt: skip
+#: What a private cluster listens on: each gets a free port of its own.
+PORTS = (
+    "CLUSTER_ETCD_CLIENT_PORT", "CLUSTER_ETCD_PEER_PORT", "CLUSTER_APISERVER_PORT",
+    "CLUSTER_KWOK_PORT", "CLUSTER_KCM_PORT", "CLUSTER_SCHEDULER_PORT",
+    "CLUSTER_CHAOS_WEBHOOK_PORT", "CLUSTER_CHAOS_METRICS_PORT",
+)  # fmt: skip
+
+
+def _free_ports(count: int) -> list[int]:
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
 
 
 def _listening(port: int) -> bool:
@@ -63,11 +73,7 @@ def private_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     if missing:
         pytest.fail(f"not built: {missing} (scripts/cluster-up.sh builds them)", pytrace=False)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLUSTER_", "CHAOSRUNNER_"))}
-    for key, default in PORTS.items():
-        env[key] = str(int(os.environ.get(key, default)) + OFFSET)
-    taken = [f"{k}={env[k]}" for k in PORTS if _listening(int(env[k]))]
-    if taken:
-        pytest.fail(f"ports for the private cluster are in use: {taken}", pytrace=False)
+    env |= {key: str(port) for key, port in zip(PORTS, _free_ports(len(PORTS)), strict=True)}
     env |= {
         "CHAOSRUNNER_CLUSTER_DIR": str(tmp_path / "cluster"),
         "CHAOSRUNNER_CLUSTER_BIN": str(BIN),
@@ -77,7 +83,7 @@ def private_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     _script("cluster-down.sh", env, "--purge")  # also when the test failed half-way
 
 
-def test_up_runs_the_controllers_and_down_stops_all_five(private_env: dict[str, str]) -> None:
+def test_up_runs_the_controllers_and_down_stops_them_all(private_env: dict[str, str]) -> None:
     up = _script("cluster-up.sh", private_env)
     assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
     state = Path(private_env["CHAOSRUNNER_CLUSTER_DIR"])
@@ -95,7 +101,7 @@ def test_up_runs_the_controllers_and_down_stops_all_five(private_env: dict[str, 
 
     down = _script("cluster-down.sh", private_env)
     assert down.returncode == 0, down.stdout + down.stderr
-    for daemon in ("kube-scheduler", "kube-controller-manager"):
+    for daemon in ("kube-scheduler", "kube-controller-manager", "chaos-controller-manager"):
         assert f"stopped {daemon} (pid {pids[daemon]}" in down.stdout
     alive = {d: p for d, p in pids.items() if _running(p)}
     assert alive == {}
