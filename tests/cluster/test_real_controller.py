@@ -150,6 +150,8 @@ def test_pod_chaos_is_created_confirmed_by_the_controller_and_removed(
         records = live["status"]["experiment"]["containerRecords"]
         assert sorted(r["id"] for r in records) == sorted(t.id for t in conf.targets)
         assert all(r["phase"] == "Injected" and r["injectedCount"] == 1 for r in records)
+        # Status is written by whole-object Updates: generation rose, and confirm still held.
+        assert live["metadata"]["generation"] > 1
         if fault["type"] == "pod-kill":
             (killed,) = (t.id.split("/")[1] for t in conf.targets)
             names = {p.metadata.name for p in core.list_namespaced_pod(NS).items}
@@ -225,18 +227,22 @@ def test_preflight_refuses_an_empty_selection_and_creates_nothing(
     ],
     ids=["schema-mode", "webhook-container-names", "webhook-value"],
 )  # fmt: skip
-def test_what_the_webhooks_refuse_is_an_injection_error_naming_the_field(
+def test_what_the_api_server_refuses_fails_preflight_naming_the_field(
     spec: dict[str, Any], says: list[str], ns: str, core: client.CoreV1Api
 ) -> None:
     manifest = {"apiVersion": "chaos-mesh.org/v1alpha1", "kind": "PodChaos", "spec": spec}
     plan = _plan({"type": "raw-manifest", "params": {"manifest": manifest}})
     driver, run = _driver(plan)
     try:
-        with pytest.raises(InjectionError) as err:
+        checks = driver.preflight(plan, run)  # the dry run: refused, nothing created
+        with pytest.raises(InjectionError) as err:  # and the create itself, were it tried
             driver.inject(plan.faults[0], run)
     finally:
         driver.close()
+    failed = [c for c in checks if not c.ok]
+    assert [c.name for c in failed] == ["Chaos Mesh admits the objects (server-side dry run)"]
     for text in says:
+        assert text in failed[0].detail, failed[0].detail
         assert text in str(err.value), str(err.value)
     assert left_in(core, NS) == []
 
@@ -324,4 +330,20 @@ def test_cleanup_after_a_sigkill_takes_the_finalizer_off_too(
     assert f"cluster: deleted NetworkChaos {NS}/" in out and "ESCALATED" in out, out
     assert f"cluster: deleted Lease {NS}/chaosrunner (run {run_id})" in out, out
     assert done.returncode != 0, out  # an escalated removal is never a clean cleanup
+    assert left_in(core, NS) == []
+
+
+def test_a_fault_the_webhook_refuses_is_an_error_at_preflight_naming_the_field(
+    prom_lab_fresh: PromLab, ns: str, core: client.CoreV1Api, tmp_path: Path
+) -> None:
+    refused = str(HERE / "cluster-refused.yaml")
+    code, journal, out = finish(_start(refused, tmp_path, prom_lab_fresh))
+    assert code == 4, out
+    assert journal["outcome"]["verdict"] == "ERROR"
+    failed = [c for c in journal["preflight"] if not c["ok"]]
+    assert [c["name"] for c in failed] == ["Chaos Mesh admits the objects (server-side dry run)"]
+    detail = failed[0]["detail"]
+    assert 'admission webhook "vpodchaos.kb.io" denied the request' in detail, detail
+    assert "Spec.containerNames" in detail and "required on container-kill action" in detail
+    assert journal["injections"] == []
     assert left_in(core, NS) == []
