@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from chaosrunner.adapters.chaosmesh import objects
+from chaosrunner.adapters.chaosmesh import finalizer, objects
 from chaosrunner.adapters.chaosmesh.cleanup import sweep
 from chaosrunner.adapters.kube.api import Kube
 from chaosrunner.core.errors import ApiError, NotFound, RemovalError
@@ -278,4 +278,4 @@ def test_an_object_that_changes_under_every_patch_is_a_removal_error() -> None:
     kube.race = always
     with pytest.raises(RemovalError, match="changed under every one of 5 attempts"):
         objects.delete(kube, REF, timeout=60, finalizer_timeout=1)
-    assert len(kube.patches) == 1 + objects.UNFINALIZE_ATTEMPTS
+    assert len(kube.patches) == 1 + finalizer.UNFINALIZE_ATTEMPTS
