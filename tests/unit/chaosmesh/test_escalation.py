@@ -279,3 +279,32 @@ def test_an_object_that_changes_under_every_patch_is_a_removal_error() -> None:
     with pytest.raises(RemovalError, match="changed under every one of 5 attempts"):
         objects.delete(kube, REF, timeout=60, finalizer_timeout=1)
     assert len(kube.patches) == 1 + finalizer.UNFINALIZE_ATTEMPTS
+
+
+def test_what_could_not_be_looked_at_or_deleted_is_said_never_hidden() -> None:
+    from chaosrunner.adapters.chaosmesh import residue
+
+    kube = Cluster(chaos())
+    kube.pod_level = {NS: [pod_level(NS, "owned", owner_uid=UID)]}
+    real_json, real_call = kube.json, kube.call
+
+    def json(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if fn == kube.custom.list_namespaced_custom_object and args[2] == "other":
+            raise ApiError(f"{what}: HTTP 403 Forbidden", status=403)
+        return real_json(what, fn, *args, **kwargs)
+
+    def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if fn == kube.custom.delete_namespaced_custom_object and args[3] == "podnetworkchaos":
+            raise ApiError(f"{what}: HTTP 403 Forbidden", status=403)
+        return real_call(what, fn, *args, **kwargs)
+
+    kube.json, kube.call = json, call  # type: ignore[method-assign]
+    found = residue.find(kube, "NetworkChaos", NS, "loss", chaos())
+    assert found.removed == ()
+    assert found.may_remain == (
+        "PodNetworkChaos demo/owned (owned by our object): could not delete it: delete "
+        "PodNetworkChaos demo/owned: HTTP 403 Forbidden",
+        "PodNetworkChaos objects in other: could not look (list podnetworkchaos in other: HTTP "
+        "403 Forbidden)",
+    )
+    assert residue.find(kube, "PodChaos", NS, "kill", chaos()) == residue.Residue()
