@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.cluster.kit import ensure_pods, require_cluster
+from tests.cluster.kit import ensure_pods, fresh_namespace, require_cluster
 
 KUBECONFIG = require_cluster()
 pytestmark = pytest.mark.chaos_mesh
@@ -40,6 +40,7 @@ from chaosrunner.core.errors import InjectionError  # noqa: E402
 from chaosrunner.core.model import BlastRadius  # noqa: E402
 from chaosrunner.core.plan import Plan, make_plan  # noqa: E402
 from chaosrunner.core.ports import RunInfo  # noqa: E402
+from tests.cluster.chaos_controller import FakeChaosController  # noqa: E402
 from tests.cluster.test_cluster_runs import HERE, LOSS, finish, left_in  # noqa: E402
 from tests.integration.runs import Run, start  # noqa: E402
 from tests.unit.chaosmesh.builders import experiment  # noqa: E402
@@ -347,3 +348,55 @@ def test_a_fault_the_webhook_refuses_is_an_error_at_preflight_naming_the_field(
     assert "Spec.containerNames" in detail and "required on container-kill action" in detail
     assert journal["injections"] == []
     assert left_in(core, NS) == []
+
+
+def _managers(obj: dict[str, Any]) -> set[str]:
+    return {str(f.get("manager")) for f in obj["metadata"].get("managedFields") or []}
+
+
+def _pod_failure(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "PodChaos",
+        "metadata": {"name": name},
+        "spec": {
+            "action": "pod-failure",
+            "mode": "one",
+            "duration": "30s",
+            "selector": {"labelSelectors": {"app": "redis"}},
+        },
+    }
+
+
+def _written(custom: client.CustomObjectsApi, ns: str, name: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 15
+    while True:
+        obj: dict[str, Any] = custom.get_namespaced_custom_object(
+            GROUP, VERSION, ns, "podchaos", name
+        )
+        if obj.get("status", {}).get("experiment", {}).get("containerRecords"):
+            return obj
+        assert time.monotonic() < deadline, f"no controller wrote {ns}/{name}: {obj}"
+        time.sleep(0.2)
+
+
+def test_the_real_controller_and_the_stand_in_never_reconcile_the_same_object(
+    ns: str, core: client.CoreV1Api, custom: client.CustomObjectsApi
+) -> None:
+    other = fresh_namespace(core, "cr-sep", {"redis-0": {"app": "redis"}})
+    name = f"sep-{uuid.uuid4().hex[:8]}"
+    with FakeChaosController(KUBECONFIG) as standin:  # every namespace it may see
+        for where in (NS, other):
+            custom.create_namespaced_custom_object(
+                GROUP, VERSION, where, "podchaos", _pod_failure(name)
+            )
+        real, fake = _written(custom, NS, name), _written(custom, other, name)
+        for where in (NS, other):
+            custom.delete_namespaced_custom_object(GROUP, VERSION, where, "podchaos", name)
+        assert standin.errors == []
+    # Status writers, by the field manager of their updates: one each, never both.
+    assert "chaos-controller-manager" in _managers(real), _managers(real)
+    assert "chaos-controller-manager" not in _managers(fake), _managers(fake)
+    assert [a.namespace for a in standin.actions_for(name)] and all(
+        a.namespace == other for a in standin.actions_for(name)
+    )
