@@ -9,7 +9,8 @@ controller deletes or patches the pod itself), preflight, selection by mode, the
 validation. There is no chaos-daemon: every daemon-based kind is never injected, which is its
 failure path (INCONCLUSIVE; the object removed in the end, by escalation when the controller
 holds its finalizer). The status reading is the driver's own: conditions in any order,
-``generation`` rising with each status write, events capped, a duration that slips.
+``generation`` rising with each status write, events capped, a duration that slips. One test
+also starts the stand-in, to show the two controllers never reconcile the same object.
 """
 
 from __future__ import annotations
