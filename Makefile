@@ -29,8 +29,9 @@ demo: setup system-deps go-build
 lab-down: setup
 	$(BIN)/chaosrunner lab down
 
-# A real control plane on loopback: etcd, kube-apiserver built from k8s.io/kubernetes, the Chaos
-# Mesh CRDs and kwok (see hack/README.md). The first build takes ~15 min; later ones are cached.
+# A real control plane on loopback: etcd, kube-apiserver built from k8s.io/kubernetes, Chaos Mesh's
+# CRDs and its real chaos-controller-manager, and kwok (see hack/README.md). The first build takes
+# ~15 min; later ones are cached.
 cluster-up:
 	bash scripts/cluster-up.sh
 

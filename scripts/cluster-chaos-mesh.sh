@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Chaos Mesh's real chaos-controller-manager in the local test control plane. Sourced by
 # scripts/cluster-up.sh (after its helpers: log, die, step, done_step, start_daemon, wait_for,
-# pid_of, require_free_ports, file_hash, restart_if_rebuilt), never run on its own.
+# pid_of, require_free_ports, file_hash, go_env_check, elapsed), never run on its own.
 #
 #   chaos_mesh_crds         the 23 CRDs of the pinned module version, with the NetworkChaos
 #                           fix, into $CHAOSRUNNER_CHAOS_MESH_CRDS (sets CRD_DIR)
@@ -203,6 +203,22 @@ cm_admits() {
         grep -qx 201
 }
 
+# As restart_if_rebuilt, with the two SIGTERMs the controller needs to exit.
+cm_restart_if_rebuilt() {
+    [ "$REBUILT_chaos_controller_manager" = 1 ] || return 1
+    log "  chaos-controller-manager (pid $1) runs an older build: stopping it"
+    kill -TERM "$1" 2>/dev/null || true
+    sleep 0.5
+    kill -TERM "$1" 2>/dev/null || true
+    for _ in $(seq 150); do
+        [ -d "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ] || break
+        sleep 0.1
+    done
+    kill -KILL "$1" 2>/dev/null || true
+    rm -f "$STATE/chaos-controller-manager.pid"
+    return 0
+}
+
 chaos_mesh_start() {
     step "Chaos Mesh chaos-controller-manager, webhooks on https://127.0.0.1:$CLUSTER_CHAOS_WEBHOOK_PORT, namespace $CM_NS"
     chaos_mesh_build_wait
@@ -210,7 +226,7 @@ chaos_mesh_start() {
     "${KUBECTL[@]}" get namespace "$CM_NS" >/dev/null 2>&1 ||
         "${KUBECTL[@]}" create namespace "$CM_NS" >/dev/null
     local pid
-    if pid="$(pid_of chaos-controller-manager "$CM_MATCH")" && ! restart_if_rebuilt chaos-controller-manager "$pid"; then
+    if pid="$(pid_of chaos-controller-manager "$CM_MATCH")" && ! cm_restart_if_rebuilt "$pid"; then
         log "  already running (pid $pid)"
     else
         require_free_ports chaos-controller-manager "$CLUSTER_CHAOS_WEBHOOK_PORT" "$CLUSTER_CHAOS_METRICS_PORT"

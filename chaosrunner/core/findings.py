@@ -534,6 +534,7 @@ def fault_rows(f: Findings) -> list[list[str]]:
             rows.append([p.fault, p.kind, p.target, planned, MISSING, MISSING, MISSING, "", ""])
     targets_of = {r.fault: r.target for r in f.journal.injections}
     one_shot = {r.fault for r in f.journal.injections if r.one_shot}
+    escalated = {r.fault for r in f.journal.injections if r.escalation is not None}
     for a in f.faults:
         confirmed = a.confirmation or MISSING
         if a.confirmed_at is None:
@@ -555,6 +556,10 @@ def fault_rows(f: Findings) -> list[list[str]]:
             ended = utc(t.ended_at) if t.ended_at is not None else MISSING
             if not a.removal_confirmed and a.removed_at is not None:
                 ended += " (removal NOT confirmed)"
+            elif a.fault in escalated:
+                ended += (
+                    " (removal NOT confirmed by Chaos Mesh: chaosrunner took its finalizer off)"
+                )
             rows.append([*head, t.target, active, utc(t.injected_at), ended])
     return rows
 

@@ -31,8 +31,12 @@ source:
 Chaos kinds have no status subresource, so status is written with a plain replace of the whole
 object (as Chaos Mesh's ``Client.Update`` does). Misbehaviour for negative tests, from the
 constructor or the per-object annotation ``chaosrunner.test/misbehave``:
-``never-inject`` (Apply fails: records stay ``Not Injected``) and ``hold-finalizer`` (Recover
-fails: records stay ``Injected``, so the finalizer is held until forced).
+``never-inject`` (Apply fails: records stay ``Not Injected``), ``hold-finalizer`` (Recover
+fails: records stay ``Injected``, so the finalizer is held until forced) and ``ignore-forced``
+(as ``hold-finalizer``, and the forced annotation is ignored too, as the real controller does
+while its records step keeps failing: only removing the finalizer releases the object; a
+NetworkChaos also gets, per pod, the PodNetworkChaos the real controller writes, owned by the
+Pod with an entry whose ``source`` is ``<ns>/<chaos name>``, when that CRD is installed).
 
 Every action is recorded with wall and monotonic timestamps so tests can measure latencies.
 """
@@ -78,6 +82,7 @@ _ONE_SHOT = frozenset({"pod-kill", "container-kill"})
 class Misbehaviour(enum.StrEnum):
     NEVER_INJECT = "never-inject"
     HOLD_FINALIZER = "hold-finalizer"
+    IGNORE_FORCED = "ignore-forced"
 
 
 @dataclass(frozen=True)
@@ -343,7 +348,8 @@ class FakeChaosController:
         deleted = bool(meta.get("deletionTimestamp"))
         finalizers = list(meta.get("finalizers") or [])
 
-        if deleted and annotations.get(CLEAN_FINALIZER) == FORCED:
+        ignores = self._misbehaviour(obj) is Misbehaviour.IGNORE_FORCED
+        if deleted and annotations.get(CLEAN_FINALIZER) == FORCED and not ignores:
             if finalizers:
                 self._replace(obj, finalizers=[])
                 self._record("finalizer-removed", obj, "forced")
@@ -445,6 +451,8 @@ class FakeChaosController:
                 record["events"] = events
                 return ("apply-failed", record["id"])
             self._record("pod-killed", obj, record["id"])
+        if misbehave is Misbehaviour.IGNORE_FORCED and obj["kind"] == "NetworkChaos":
+            self._pod_network_chaos(obj, record["id"])
         record["phase"] = INJECTED
         record["injectedCount"] = int(record.get("injectedCount", 0)) + 1
         events.append({"type": "Succeeded", "operation": "Apply", "timestamp": _now()})
@@ -453,7 +461,7 @@ class FakeChaosController:
 
     def _recover(self, record: dict[str, Any], misbehave: Misbehaviour | None) -> tuple[str, str]:
         events = list(record.get("events") or [])
-        if misbehave is Misbehaviour.HOLD_FINALIZER:
+        if misbehave in (Misbehaviour.HOLD_FINALIZER, Misbehaviour.IGNORE_FORCED):
             if events and events[-1]["type"] == "Failed":
                 return ("", "")
             events.append({"type": "Failed", "operation": "Recover", "timestamp": _now(),
@@ -465,6 +473,26 @@ class FakeChaosController:
         events.append({"type": "Succeeded", "operation": "Recover", "timestamp": _now()})
         record["events"] = events
         return ("recovered", record["id"])
+
+    def _pod_network_chaos(self, obj: Mapping[str, Any], target: str) -> None:
+        """The real controller's per-pod object: named after the pod, owned by the Pod."""
+        namespace, name = target.split("/")[:2]
+        pod = self._core.read_namespaced_pod(name, namespace)
+        owner = {"apiVersion": "v1", "kind": "Pod", "name": name, "uid": pod.metadata.uid}
+        source = f"{obj['metadata']['namespace']}/{obj['metadata']['name']}"
+        body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "PodNetworkChaos",
+                "metadata": {"name": name, "namespace": namespace, "ownerReferences": [owner]},
+                "spec": {"tcs": [{"type": "netem", "device": "eth0", "source": source}]}}  # fmt: skip
+        try:
+            self._custom.create_namespaced_custom_object(
+                GROUP, VERSION, namespace, "podnetworkchaos", body
+            )
+        except ApiException as exc:
+            if exc.status == 404:  # its CRD is not installed: nothing to write it to
+                return
+            if exc.status != 409:  # 409: written on an earlier Apply
+                raise
+        self._record("pod-network-chaos", obj, target)
 
     # -- selection ---------------------------------------------------------------------------
 

@@ -66,8 +66,18 @@ def _setup(ns: str, kubeconfig: Path) -> tuple[Plan, ChaosMeshDriver, RunInfo]:
     return plan, ChaosMeshDriver(plan.experiment, options), run
 
 
-def _sent(api: FlakyApi, method: str, part: str, watch: bool = False) -> list[int]:
-    return [s for m, p, s in api.log if m == method and part in p and ("watch=true" in p) == watch]
+def _sent(
+    api: FlakyApi, method: str, part: str, watch: bool = False, dry_run: bool = False
+) -> list[int]:
+    """Status codes of the requests sent; preflight's dry-run creates apart from real ones."""
+    return [
+        s
+        for m, p, s in api.log
+        if m == method
+        and part in p
+        and ("watch=true" in p) == watch
+        and ("dryRun=All" in p) == dry_run
+    ]
 
 
 def _objects(custom: client.CustomObjectsApi, ns: str) -> list[Any]:
@@ -86,13 +96,14 @@ def test_429_on_create_503_on_delete_and_a_cut_watch_are_all_survived(
     plan, driver, run = _setup(namespace, kubeconfig)
     pf = plan.faults[0]
     api.rules += [
-        Rule("POST", f"{CHAOS}{namespace}/networkchaos", "429"),
         Rule("GET", f"{CHAOS}{namespace}/networkchaos", "cut-watch", watch=True),
         Rule("POST", "/selfsubjectaccessreviews", "503", times=2),
         Rule("DELETE", f"{CHAOS}{namespace}/networkchaos/", "503"),
     ]
     try:
         assert all(c.ok for c in driver.preflight(plan, run))
+        # After preflight, whose server-side dry run of the same create would take the 429.
+        api.rules.append(Rule("POST", f"{CHAOS}{namespace}/networkchaos", "429"))
         handle = driver.inject(pf, run)
         conf = driver.confirm(pf, handle, 15)
         assert conf.confirmed_at is not None, conf.detail
@@ -100,6 +111,7 @@ def test_429_on_create_503_on_delete_and_a_cut_watch_are_all_survived(
     finally:
         driver.close()
     assert _sent(api, "POST", f"{CHAOS}{namespace}/networkchaos") == [429, 201]
+    assert _sent(api, "POST", f"{CHAOS}{namespace}/networkchaos", dry_run=True) == [201]
     assert _sent(api, "POST", "/selfsubjectaccessreviews")[:3] == [503, 503, 201]
     assert _sent(api, "DELETE", f"{CHAOS}{namespace}/networkchaos/")[:2] == [503, 200]
     # The confirming watch was cut and resumed: more than one watch, each after a fresh list.
@@ -113,9 +125,9 @@ def test_a_5xx_on_create_is_never_retried_and_what_it_made_is_swept(
 ) -> None:  # fmt: skip
     api, kubeconfig = front
     plan, driver, run = _setup(namespace, kubeconfig)
-    api.rules.append(Rule("POST", f"{CHAOS}{namespace}/networkchaos", "500-after-forward"))
     try:
         assert all(c.ok for c in driver.preflight(plan, run))
+        api.rules.append(Rule("POST", f"{CHAOS}{namespace}/networkchaos", "500-after-forward"))
         with pytest.raises(InjectionError, match="HTTP 500"):
             driver.inject(plan.faults[0], run)
         assert len(_objects(custom, namespace)) == 1  # it was created after all

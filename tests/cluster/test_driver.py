@@ -330,7 +330,7 @@ def test_preflight_stops_before_anything_is_created(
         ({"mode": "all"}, BlastRadius(max_targets=2), False, "may hit 3 pods (mode all); the limit is 2"),
         ({"mode": "one"}, BlastRadius(max_targets=2), True, "at most 2 pods"),
         ({"mode": "fixed-percent", "value": "67"}, BlastRadius(max_percent=0.5), False,
-         "may hit 3 of 3 pods (67%); the limit is 50%"),
+         "may hit 3 of 3 pods (100%); the limit is 50%"),
         ({"mode": "fixed", "value": 1}, BlastRadius(max_percent=0.5), True, "at most 50%"),
     ],
     ids=["all-over-count", "one-within-count", "percent-over", "fixed-within-percent"],

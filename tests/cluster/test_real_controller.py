@@ -9,7 +9,8 @@ controller deletes or patches the pod itself), preflight, selection by mode, the
 validation. There is no chaos-daemon: every daemon-based kind is never injected, which is its
 failure path (INCONCLUSIVE; the object removed in the end, by escalation when the controller
 holds its finalizer). The status reading is the driver's own: conditions in any order,
-``generation`` rising with each status write, events capped, a duration that slips.
+``generation`` rising with each status write, events capped, a duration that slips. One test
+also starts the stand-in, to show the two controllers never reconcile the same object.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.cluster.kit import ensure_pods, require_cluster
+from tests.cluster.kit import ensure_pods, fresh_namespace, require_cluster
 
 KUBECONFIG = require_cluster()
 pytestmark = pytest.mark.chaos_mesh
@@ -40,6 +41,7 @@ from chaosrunner.core.errors import InjectionError  # noqa: E402
 from chaosrunner.core.model import BlastRadius  # noqa: E402
 from chaosrunner.core.plan import Plan, make_plan  # noqa: E402
 from chaosrunner.core.ports import RunInfo  # noqa: E402
+from tests.cluster.chaos_controller import FakeChaosController  # noqa: E402
 from tests.cluster.test_cluster_runs import HERE, LOSS, finish, left_in  # noqa: E402
 from tests.integration.runs import Run, start  # noqa: E402
 from tests.unit.chaosmesh.builders import experiment  # noqa: E402
@@ -150,6 +152,8 @@ def test_pod_chaos_is_created_confirmed_by_the_controller_and_removed(
         records = live["status"]["experiment"]["containerRecords"]
         assert sorted(r["id"] for r in records) == sorted(t.id for t in conf.targets)
         assert all(r["phase"] == "Injected" and r["injectedCount"] == 1 for r in records)
+        # Status is written by whole-object Updates: generation rose, and confirm still held.
+        assert live["metadata"]["generation"] > 1
         if fault["type"] == "pod-kill":
             (killed,) = (t.id.split("/")[1] for t in conf.targets)
             names = {p.metadata.name for p in core.list_namespaced_pod(NS).items}
@@ -225,18 +229,22 @@ def test_preflight_refuses_an_empty_selection_and_creates_nothing(
     ],
     ids=["schema-mode", "webhook-container-names", "webhook-value"],
 )  # fmt: skip
-def test_what_the_webhooks_refuse_is_an_injection_error_naming_the_field(
+def test_what_the_api_server_refuses_fails_preflight_naming_the_field(
     spec: dict[str, Any], says: list[str], ns: str, core: client.CoreV1Api
 ) -> None:
     manifest = {"apiVersion": "chaos-mesh.org/v1alpha1", "kind": "PodChaos", "spec": spec}
     plan = _plan({"type": "raw-manifest", "params": {"manifest": manifest}})
     driver, run = _driver(plan)
     try:
-        with pytest.raises(InjectionError) as err:
+        checks = driver.preflight(plan, run)  # the dry run: refused, nothing created
+        with pytest.raises(InjectionError) as err:  # and the create itself, were it tried
             driver.inject(plan.faults[0], run)
     finally:
         driver.close()
+    failed = [c for c in checks if not c.ok]
+    assert [c.name for c in failed] == ["Chaos Mesh admits the objects (server-side dry run)"]
     for text in says:
+        assert text in failed[0].detail, failed[0].detail
         assert text in str(err.value), str(err.value)
     assert left_in(core, NS) == []
 
@@ -323,5 +331,73 @@ def test_cleanup_after_a_sigkill_takes_the_finalizer_off_too(
     out = done.stdout + done.stderr
     assert f"cluster: deleted NetworkChaos {NS}/" in out and "ESCALATED" in out, out
     assert f"cluster: deleted Lease {NS}/chaosrunner (run {run_id})" in out, out
-    assert done.returncode != 0, out  # an escalated removal is never a clean cleanup
+    assert done.returncode == 4, out  # an escalated removal is never a clean cleanup
     assert left_in(core, NS) == []
+
+
+def test_a_fault_the_webhook_refuses_is_an_error_at_preflight_naming_the_field(
+    prom_lab_fresh: PromLab, ns: str, core: client.CoreV1Api, tmp_path: Path
+) -> None:
+    refused = str(HERE / "cluster-refused.yaml")
+    code, journal, out = finish(_start(refused, tmp_path, prom_lab_fresh))
+    assert code == 4, out
+    assert journal["outcome"]["verdict"] == "ERROR"
+    failed = [c for c in journal["preflight"] if not c["ok"]]
+    assert [c["name"] for c in failed] == ["Chaos Mesh admits the objects (server-side dry run)"]
+    detail = failed[0]["detail"]
+    assert 'admission webhook "vpodchaos.kb.io" denied the request' in detail, detail
+    assert "Spec.containerNames" in detail and "required on container-kill action" in detail
+    assert journal["injections"] == []
+    assert left_in(core, NS) == []
+
+
+def _managers(obj: dict[str, Any]) -> set[str]:
+    return {str(f.get("manager")) for f in obj["metadata"].get("managedFields") or []}
+
+
+def _pod_failure(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "PodChaos",
+        "metadata": {"name": name},
+        "spec": {
+            "action": "pod-failure",
+            "mode": "one",
+            "duration": "30s",
+            "selector": {"labelSelectors": {"app": "redis"}},
+        },
+    }
+
+
+def _written(custom: client.CustomObjectsApi, ns: str, name: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 15
+    while True:
+        obj: dict[str, Any] = custom.get_namespaced_custom_object(
+            GROUP, VERSION, ns, "podchaos", name
+        )
+        if obj.get("status", {}).get("experiment", {}).get("containerRecords"):
+            return obj
+        assert time.monotonic() < deadline, f"no controller wrote {ns}/{name}: {obj}"
+        time.sleep(0.2)
+
+
+def test_the_real_controller_and_the_stand_in_never_reconcile_the_same_object(
+    ns: str, core: client.CoreV1Api, custom: client.CustomObjectsApi
+) -> None:
+    other = fresh_namespace(core, "cr-sep", {"redis-0": {"app": "redis"}})
+    name = f"sep-{uuid.uuid4().hex[:8]}"
+    with FakeChaosController(KUBECONFIG) as standin:  # every namespace it may see
+        for where in (NS, other):
+            custom.create_namespaced_custom_object(
+                GROUP, VERSION, where, "podchaos", _pod_failure(name)
+            )
+        real, fake = _written(custom, NS, name), _written(custom, other, name)
+        for where in (NS, other):
+            custom.delete_namespaced_custom_object(GROUP, VERSION, where, "podchaos", name)
+        assert standin.errors == []
+    # Status writers, by the field manager of their updates: one each, never both.
+    assert "chaos-controller-manager" in _managers(real), _managers(real)
+    assert "chaos-controller-manager" not in _managers(fake), _managers(fake)
+    assert [a.namespace for a in standin.actions_for(name)] and all(
+        a.namespace == other for a in standin.actions_for(name)
+    )

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import structlog
 
@@ -126,7 +127,19 @@ class ChaosMeshDriver:
             return out
         out += checks.check_selections(kube, need.selections, self.experiment.blast_radius)
         if all(c.ok for c in out):
+            out.append(checks.check_admission(kube, self._objects(plan, run)))
+        if all(c.ok for c in out):
             out.append(self._lock(kube, need.namespaces, run))
+        return out
+
+    def _objects(self, plan: Plan, run: RunInfo) -> list[dict[str, Any]]:
+        """The Chaos Mesh objects the run will create, as inject renders them."""
+        now = time.time()
+        out = []
+        for pf in plan.faults:
+            handler = self.handler(pf)
+            if isinstance(handler, ChaosObject):
+                out.append(handler.render(self._context(pf, run), now + pf.expiry))
         return out
 
     def _lock(self, kube: Kube, namespaces: Sequence[str], run: RunInfo) -> CheckRecord:

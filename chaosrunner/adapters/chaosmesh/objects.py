@@ -11,7 +11,7 @@ the object gets ``chaos-mesh.chaos-mesh.org/cleanFinalizer: forced``, which tell
 to drop the finalizer; that is logged and reported in the removal's detail for the journal.
 The real controller does not always honour it: its finalizer step runs after the records step,
 which keeps requeueing while a record fails. So when the object is still there a short grace
-later, the removal escalates: chaosrunner removes the finalizer itself (``_unfinalize``), waits
+later, the removal escalates: chaosrunner removes the finalizer itself (finalizer.py), waits
 until the object is gone, and says what it did, which targets Chaos Mesh still had as injected
 and what else may be left (residue.py) in an :class:`EscalationRecord`, so that the run is never
 PASSED on a target that may not have recovered.
@@ -29,6 +29,7 @@ from typing import Any
 
 import structlog
 
+from chaosrunner.adapters.chaosmesh.finalizer import RECORDS_FINALIZER, not_recovered, unfinalize
 from chaosrunner.adapters.chaosmesh.handlers import FaultContext, Needs
 from chaosrunner.adapters.chaosmesh.payloads import ChaosStatus, Record
 from chaosrunner.adapters.chaosmesh.permissions import CHAOS_GROUP, CHAOS_PLURALS, CHAOS_VERSION
@@ -42,15 +43,8 @@ from chaosrunner.core.ports import Confirmation, JsonValue, Removal
 
 CLEAN_FINALIZER = "chaos-mesh.chaos-mesh.org/cleanFinalizer"
 FORCED = "forced"
-#: The finalizer Chaos Mesh holds a deleted chaos object with until its records are recovered:
-#: the only one an escalation removes (a finalizer of anyone else's stays).
-RECORDS_FINALIZER = "chaos-mesh/records"
 #: How long the forced annotation gets to release the object before the removal escalates.
 FORCED_GRACE = 10.0
-#: Attempts at the finalizer patch when its test fails (the object changed between read and
-#: patch): each one reads the object again.
-UNFINALIZE_ATTEMPTS = 5
-JSON_PATCH = "application/json-patch+json"
 log = structlog.get_logger("chaosrunner.chaosmesh")
 
 
@@ -211,7 +205,9 @@ def _wait_gone(kube: Kube, ref: Ref, seconds: float) -> tuple[dict[str, Any] | N
 
 
 def delete(kube: Kube, ref: Ref, timeout: float, finalizer_timeout: float) -> Removed:
-    """Delete and wait until gone; force the finalizer after ``finalizer_timeout``."""
+    """Delete and wait until gone; force the finalizer after ``finalizer_timeout``, and take it
+    off ourselves (an escalation, in ``Removed.escalation``) when forcing has not released it
+    ``FORCED_GRACE`` later."""
     started = time.monotonic()
     try:
         kube.call(
@@ -265,21 +261,6 @@ def _since(started: float) -> float:
     return time.monotonic() - started
 
 
-def not_recovered(obj: Mapping[str, Any] | None) -> tuple[str, ...]:
-    """The records Chaos Mesh still has as injected, each with its counts and last failure."""
-    out = []
-    for rec in records(obj):
-        if rec.get("phase") == "Not Injected":
-            continue
-        failed = [e for e in rec.get("events") or [] if e.get("type") == "Failed"]
-        last = f"; last failure: {failed[-1].get('message', '')}" if failed else ""
-        out.append(
-            f"{rec.get('id', '?')} ({rec.get('phase', 'no phase')}, injected "
-            f"{rec.get('injectedCount', 0)}x, recovered {rec.get('recoveredCount', 0)}x{last})"
-        )
-    return tuple(out)
-
-
 def _escalate(
     kube: Kube,
     ref: Ref,
@@ -291,13 +272,13 @@ def _escalate(
 ) -> Removed:
     """Take Chaos Mesh's finalizer off, wait until gone, and say what may not have recovered."""
     at = time.time()
-    stuck = not_recovered(obj)
+    stuck = not_recovered(records(obj))
     log.warning(
         "the forced annotation did not release it; removing the finalizer",
         object=ref.text,
         not_recovered=list(stuck),
     )
-    taken = _unfinalize(kube, ref, obj)
+    taken = unfinalize(kube, ref.text, _args(ref), ref.name, ref.uid, obj, lambda: _read(kube, ref))
     steps = [step]
     if taken:
         steps.append(
@@ -326,57 +307,6 @@ def _escalate(
         held = ", ".join((last or {}).get("metadata", {}).get("finalizers") or []) or "none"
         text += f"; still present after {wait:.0f}s (finalizers now: {held})"
     return Removed(gone, True, text, escalation)
-
-
-def _unfinalize(kube: Kube, ref: Ref, obj: Mapping[str, Any]) -> tuple[str, ...]:
-    """Remove ``chaos-mesh/records`` from the object's finalizers; the ones removed.
-
-    A JSON patch whose ``test`` operations pin the uid (never a namesake created since) and the
-    finalizers as read (never clobber a change made since, by Chaos Mesh or anyone): a failed
-    test re-reads and tries again. Any other finalizer is kept. A merge patch could not say
-    "only if unchanged", and a resourceVersion precondition would lose to every status write
-    the controller makes while it retries.
-    """
-    current: Mapping[str, Any] | None = obj
-    for _ in range(UNFINALIZE_ATTEMPTS):
-        if current is None:
-            return ()
-        meta = current.get("metadata") or {}
-        held = list(meta.get("finalizers") or [])
-        if RECORDS_FINALIZER not in held:
-            return ()
-        uid = ref.uid or str(meta.get("uid") or "")
-        patch = [
-            {"op": "test", "path": "/metadata/uid", "value": uid},
-            {"op": "test", "path": "/metadata/finalizers", "value": held},
-            {
-                "op": "replace",
-                "path": "/metadata/finalizers",
-                "value": [f for f in held if f != RECORDS_FINALIZER],
-            },
-        ]
-        try:
-            kube.call(
-                f"remove the finalizer of {ref.text}",
-                kube.custom.patch_namespaced_custom_object,
-                *_args(ref),
-                ref.name,
-                patch,
-                _content_type=JSON_PATCH,
-            )
-            return (RECORDS_FINALIZER,)
-        except NotFound:
-            return ()
-        except ApiError as exc:
-            if exc.status not in (409, 422):
-                raise RemovalError(str(exc)) from exc
-            log.info("the object changed before the finalizer patch; reading it again",
-                     object=ref.text, error=str(exc))  # fmt: skip
-        current = _read(kube, ref)
-    raise RemovalError(
-        f"could not remove the finalizer of {ref.text}: it changed under every one of "
-        f"{UNFINALIZE_ATTEMPTS} attempts"
-    )
 
 
 def _read(kube: Kube, ref: Ref) -> dict[str, Any] | None:

@@ -12,7 +12,12 @@ the first failed preflight and nothing is injected. In order:
    names it. A file alone cannot aim a run at the control plane;
 4. the caller may do what the run needs there: one SelfSubjectAccessReview per permission;
 5. every selector matches at least one Running pod;
-6. the blast radius is within ``spec.blastRadius``: the pods a fault may hit, by its mode.
+6. the blast radius is within ``spec.blastRadius``: the pods a fault may hit, by its mode;
+7. the API server admits every object the run will create: a server-side dry run
+   (``dryRun=All``, ``fieldValidation=Strict``) runs the CRD schema AND Chaos Mesh's admission
+   webhooks, and stores nothing. What only the webhook refuses (a container-kill without
+   ``containerNames``, a bad ``value`` for a percentage mode) is then a preflight ERROR naming
+   the field, not a run that fails at inject with something half done.
 
 Pods are counted once per (namespace, selector), with the listing in ``pods.py``. What the
 plan needs (namespaces, kinds, selections, the pod proxy) comes from each fault's handler.
@@ -20,7 +25,8 @@ plan needs (namespaces, kinds, selections, the pod proxy) comes from each fault'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from chaosrunner.adapters.chaosmesh.handlers import Needs
 from chaosrunner.adapters.chaosmesh.permissions import (
@@ -177,3 +183,31 @@ def check_selections(
         CheckRecord("selectors match Running pods", not empty, "; ".join(empty or found)),
         CheckRecord("blast radius within limit", not over, "; ".join(over) or limit_text),
     ]
+
+
+def check_admission(kube: Kube, objects: Sequence[Mapping[str, Any]]) -> CheckRecord:
+    """Every object through a server-side dry run of its create: schema and webhooks."""
+    name = "Chaos Mesh admits the objects (server-side dry run)"
+    if not objects:
+        return CheckRecord(name, True, "the plan creates no Chaos Mesh object")
+    refused = []
+    for obj in objects:
+        meta = obj["metadata"]
+        what = f"{obj['kind']} {meta['namespace']}/{meta['name']}"
+        try:
+            kube.json(
+                f"dry-run create {what}",
+                kube.custom.create_namespaced_custom_object,
+                CHAOS_GROUP,
+                CHAOS_VERSION,
+                str(meta["namespace"]),
+                CHAOS_PLURALS[str(obj["kind"])],
+                dict(obj),
+                dry_run="All",
+                field_validation="Strict",
+            )
+        except ApiError as exc:
+            refused.append(str(exc))
+    if refused:
+        return CheckRecord(name, False, "; ".join(refused))
+    return CheckRecord(name, True, f"{len(objects)} object(s) admitted")

@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 from chaosrunner.adapters.reports.findings import Findings, SliFinding, findings
 from chaosrunner.core.freshness import stale_note, stale_ticks
 from chaosrunner.core.hypothesis import Outcome
-from chaosrunner.core.journal import Journal
+from chaosrunner.core.journal import InjectionRecord, Journal
 from chaosrunner.core.model import Phase
 from chaosrunner.core.verdict import Decision, Verdict
 
@@ -58,12 +58,8 @@ def render(journal: Journal, decision: Decision, found: Findings | None = None) 
         if p.fault not in recorded:
             case(f"fault {p.fault} injected and removed", "error", "planned but never injected")
     for r in journal.injections:
-        ok = r.confirmed and (r.removal_confirmed or r.one_shot)
-        case(
-            f"fault {r.fault} injected and removed",
-            "pass" if ok else "error",
-            r.error or "not confirmed active or not confirmed removed",
-        )
+        ok = r.confirmed and (r.removal_confirmed or r.one_shot) and r.escalation is None
+        case(f"fault {r.fault} injected and removed", "pass" if ok else "error", _fault_why(r))
     ticks = max((len(s) for s in journal.series.values()), default=0)
     for g in journal.guardrails if ticks else ():
         name = g.get("name", "")
@@ -199,3 +195,13 @@ def _document(suite: ET.Element, cases: int, failures: int, errors: int, skipped
     suites.append(suite)
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _fault_why(r: InjectionRecord) -> str:
+    """Why a fault's case is an error: its own error, or an escalated removal."""
+    if r.escalation is not None and not r.error:
+        return (
+            "removed only by taking Chaos Mesh's finalizer off: the target may not have "
+            f"recovered ({r.escalation.summary})"
+        )
+    return r.error or "not confirmed active or not confirmed removed"

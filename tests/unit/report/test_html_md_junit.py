@@ -72,3 +72,27 @@ def test_junit_properties_carry_the_score_and_budget_burn() -> None:
     assert props["sli.availability.budgetBurned"] == "no SLO declared"
     assert props["sli.availability.worstInBlast"] == "62.0 %"
     assert props["sli.latency.timeToImpact"] == "12 s (after 1 unknown tick(s))"
+
+
+def test_an_escalated_removal_is_an_error_case_and_bold_in_the_faults_table() -> None:
+    from dataclasses import replace
+    from html import escape
+
+    from chaosrunner.adapters.reports import html
+    from chaosrunner.core.findings import findings
+    from chaosrunner.core.journal import EscalationRecord
+    from tests.unit.core.builders import injection
+
+    esc = EscalationRecord(1.0, ("forced", "finalizer removed"), ("demo/redis-0 (Injected)",))
+    journal = journal_with(injections=[replace(injection(), escalation=esc)])
+    decision = decide(journal)
+    assert decision.verdict is Verdict.INCONCLUSIVE
+    root = ET.fromstring(junit.render(journal, decision))
+    (case,) = [c for c in root.iter("testcase") if "injected and removed" in c.get("name", "")]
+    error = case.find("error")
+    assert error is not None
+    assert "removed only by taking Chaos Mesh's finalizer off" in (error.get("message") or "")
+    assert "not recovered: demo/redis-0 (Injected)" in (error.get("message") or "")
+    took_off = "removal NOT confirmed by Chaos Mesh: chaosrunner took its finalizer off"
+    assert "**removal NOT confirmed** by Chaos Mesh" in markdown.render(journal, decision)
+    assert f"{escape(took_off)})</b>" in html.render(findings(journal, decision))

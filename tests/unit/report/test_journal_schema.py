@@ -186,3 +186,31 @@ def test_a_version_1_event_log_still_replays(tmp_path: Path) -> None:
     assert any("confirmed_at" in line.get("record", {}) for line in old)
     replayed = Journal.replay([event_from_dict(line) for line in old])
     assert as_json(replayed) == as_json(runner.journal)
+
+
+def test_an_escalated_removal_is_in_the_schema_and_reads_back(tmp_path: Path) -> None:
+    """``injections[].escalation`` is optional: written only when a removal was escalated, so
+    every journal without one is what version 4 wrote before; one with it validates too, and
+    its event-log line replays to the same record."""
+    from dataclasses import replace
+
+    from chaosrunner.core.journal import EscalationRecord, InjectionChanged
+
+    raw = produced(tmp_path)[0]
+    assert all("escalation" not in i for i in raw["injections"])
+    journal = Journal.from_dict(raw)
+    esc = EscalationRecord(1.5, ("forced", "finalizer removed"), ("demo/p (Injected)",), (), ("x",))
+    journal.injections[0] = replace(journal.injections[0], escalation=esc)
+    written = as_json(journal)
+    assert written["injections"][0]["escalation"] == {
+        "at": 1.5,
+        "steps": ["forced", "finalizer removed"],
+        "notRecovered": ["demo/p (Injected)"],
+        "removed": [],
+        "mayRemain": ["x"],
+    }
+    assert list(Draft202012Validator(SCHEMA).iter_errors(written)) == []
+    assert Journal.from_dict(written).injections[0].escalation == esc
+    line = json.loads(json.dumps(event_to_dict(InjectionChanged(journal.injections[0]))))
+    replayed = event_from_dict(line)
+    assert isinstance(replayed, InjectionChanged) and replayed.record.escalation == esc

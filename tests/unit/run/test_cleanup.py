@@ -89,3 +89,23 @@ def test_nothing_found_is_said_and_exit_0(
 def test_each_outcome_has_its_line(item: Leftover, line: str) -> None:
     assert cleanup_line(item) == line
     assert item.outcome.left_behind == ("FAILED" in line)
+
+
+@pytest.mark.parametrize(
+    ("item", "line"),
+    [
+        (
+            Leftover(Place.CLUSTER, "NetworkChaos ns/x (run r1)", Outcome.ESCALATED, "why"),
+            "cluster: deleted NetworkChaos ns/x (run r1) only by removing its finalizer: "
+            "ESCALATED, its targets may not have recovered (why)",
+        ),
+        (
+            Leftover(Place.CLUSTER, "PodNetworkChaos ns/p: owned by Pod p", Outcome.MAY_REMAIN),
+            "cluster: MAY REMAIN: PodNetworkChaos ns/p: owned by Pod p",
+        ),
+    ],
+)
+def test_an_escalation_and_what_may_remain_are_left_behind(item: Leftover, line: str) -> None:
+    """Gone only by escalation, its targets may still carry the fault: cleanup exits 4."""
+    assert cleanup_line(item) == line
+    assert item.outcome.left_behind
