@@ -23,7 +23,7 @@ that broke is reported as not monotonic, with both levels, and the boundary is t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from itertools import pairwise
 
@@ -296,18 +296,7 @@ def conclude(
         first,
         "",
     )
-    return SweepResult(
-        spec,
-        levels,
-        bracket,
-        outcome,
-        uncertain,
-        not_monotonic,
-        disagreements,
-        interrupted,
-        first,
-        sentence(partial),
-    )
+    return replace(partial, sentence=sentence(partial))
 
 
 def _first_broken(level: Level | None) -> tuple[str, ...]:

@@ -1,9 +1,10 @@
 """A fake Chaos Mesh controller for cluster tests: a TEST STAND-IN, not Chaos Mesh.
 
 Chaos Mesh's real controller-manager runs in the test cluster (scripts/cluster-chaos-mesh.sh),
-but only in its own namespace ``chaos-real``, and with no chaos-daemon it never injects a
-daemon-based fault. ``FakeChaosController`` plays Chaos Mesh in every OTHER namespace, for what
-the real one cannot show here (a daemon-based fault that is injected, misbehaviour on demand);
+but only in its own namespace ``chaos-real``, where a daemon-based fault is injected only on
+the node of the stand-in chaos-daemon (tests/cluster/chaos_daemon.py). ``FakeChaosController``
+plays Chaos Mesh in every OTHER namespace: fast, deterministic driver paths, and misbehaviour on
+demand that the real one shows only with effort;
 each test that uses it says why (``@pytest.mark.standin``). Against a real kube-apiserver, it
 watches the namespaced chaos kinds and writes what Chaos Mesh v2.8 writes, as read from its
 source:

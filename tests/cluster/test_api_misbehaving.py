@@ -20,7 +20,7 @@ from tests.cluster.kit import fresh_namespace, require_cluster
 
 KUBECONFIG = require_cluster()
 pytestmark = pytest.mark.standin(
-    "no chaos-daemon: a NetworkChaos confirmed behind a flaky API front"
+    "kept on the stand-in (the real controller with a stand-in chaos-daemon: test_real_daemon.py): a NetworkChaos confirmed behind a flaky API front"
 )
 
 from kubernetes import client  # noqa: E402

@@ -3,8 +3,8 @@
 Objects rendered by chaosrunner are created for real in a fresh namespace with kwok pods; the
 controller (``tests/cluster/chaos_controller.py``, a test stand-in) must write the records,
 conditions and finalizer that chaosrunner's confirmation and cleanup read. Waits use watches,
-never fixed sleeps. Namespaces never finish terminating on this control plane (no
-controller-manager), so each module run uses a new uniquely named one and does not wait for it.
+never fixed sleeps. Each module run uses a new uniquely named namespace and does not wait for
+its deletion.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ TIMEOUT = 15
 @pytest.fixture(scope="module")
 def namespace(core: client.CoreV1Api) -> str:
     pods = {"demo-0": "demo", "demo-1": "demo", "victim-0": "victim", "victim-1": "victim"}
-    # never deleted-and-waited: namespaces stay Terminating here
+    # never deleted-and-waited: a fresh name per module run is enough
     return fresh_namespace(core, "cr-ctl", {name: {"app": app} for name, app in pods.items()})
 
 

@@ -77,7 +77,9 @@ def left_in(core: client.CoreV1Api, ns: str) -> list[str]:
     return found + [f"lease/{lease.metadata.name}" for lease in leases]
 
 
-@pytest.mark.standin("no chaos-daemon: a NetworkChaos run that PASSES")
+@pytest.mark.standin(
+    "kept on the stand-in (the real controller with a stand-in chaos-daemon: test_real_daemon.py): a NetworkChaos run that PASSES"
+)
 def test_a_clean_cluster_run_passes_and_leaves_nothing(
     prom_lab_fresh: PromLab, controller: FakeChaosController, ns: str,
     core: client.CoreV1Api, tmp_path: Path,
@@ -124,7 +126,9 @@ def test_a_stuck_finalizer_is_forced_and_the_journal_says_so(
     assert left_in(core, ns) == []
 
 
-@pytest.mark.standin("no chaos-daemon: SIGKILL after a confirmed NetworkChaos")
+@pytest.mark.standin(
+    "kept on the stand-in (the real controller with a stand-in chaos-daemon: test_real_daemon.py): SIGKILL after a confirmed NetworkChaos"
+)
 def test_sigkill_mid_run_then_cleanup_leaves_nothing(
     prom_lab_fresh: PromLab, controller: FakeChaosController, ns: str,
     core: client.CoreV1Api, tmp_path: Path,
@@ -147,7 +151,9 @@ def test_sigkill_mid_run_then_cleanup_leaves_nothing(
     assert left_in(core, ns) == []
 
 
-@pytest.mark.standin("no chaos-daemon: a confirmed NetworkChaos run holding the Lease")
+@pytest.mark.standin(
+    "kept on the stand-in (the real controller with a stand-in chaos-daemon: test_real_daemon.py): a confirmed NetworkChaos run holding the Lease"
+)
 def test_a_second_concurrent_run_on_the_namespace_is_refused(
     prom_lab_fresh: PromLab, controller: FakeChaosController, ns: str,
     core: client.CoreV1Api, tmp_path: Path,
@@ -187,7 +193,7 @@ def test_preflight_refusals_create_nothing(
 
 
 @pytest.mark.standin(
-    "no chaos-daemon: a NetworkChaos run that PASSES as a least-privilege ServiceAccount"
+    "kept on the stand-in (the real controller with a stand-in chaos-daemon: test_real_daemon.py): a NetworkChaos run that PASSES as a least-privilege ServiceAccount"
 )
 def test_the_least_privilege_role_runs_in_its_namespace_and_is_refused_in_another(
     prom_lab_fresh: PromLab, controller: FakeChaosController, core: client.CoreV1Api,

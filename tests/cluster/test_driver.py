@@ -94,7 +94,7 @@ def _leases(core: client.CoreV1Api, ns: str) -> list[str]:
 
 
 @pytest.mark.standin(
-    "no chaos-daemon: the success path of every kind (PodChaos: also test_real_controller.py)"
+    "kept on the stand-in (the real controller with a stand-in chaos-daemon: test_real_daemon.py): the success path of every kind (PodChaos: also test_real_controller.py)"
 )
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_kind_is_created_confirmed_removed_and_leaves_nothing(
@@ -128,7 +128,9 @@ def test_every_kind_is_created_confirmed_removed_and_leaves_nothing(
     ensure_pods(core, namespace, PODS)  # pod-kill really deleted one
 
 
-@pytest.mark.standin("no chaos-daemon: the success path of the upstream examples")
+@pytest.mark.standin(
+    "kept on the stand-in (the real controller with a stand-in chaos-daemon: test_real_daemon.py): the success path of the upstream examples"
+)
 @pytest.mark.parametrize("path", EXAMPLES[:6], ids=[p.stem for p in EXAMPLES[:6]])
 def test_raw_manifests_from_the_examples_run_through_the_driver(
     path: Any, namespace: str, controller: FakeChaosController, custom: client.CustomObjectsApi

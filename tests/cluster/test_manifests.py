@@ -309,7 +309,7 @@ def test_a_network_chaos_is_created_and_deleted_in_its_namespace(
     listed = _obj(mine.list_namespaced_custom_object(*args))["items"]
     assert [o["metadata"]["name"] for o in listed] == [name]
     mine.delete_namespaced_custom_object(*args, name)
-    with pytest.raises(ApiException) as caught:  # no Chaos Mesh controller: no finalizer
+    with pytest.raises(ApiException) as caught:  # no controller in this namespace: no finalizer
         client.CustomObjectsApi(admin).get_namespaced_custom_object(*args, name)
     assert caught.value.status == 404
 

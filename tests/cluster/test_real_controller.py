@@ -2,11 +2,11 @@
 
 scripts/cluster-up.sh runs the controller built from the pinned module (hack/chaos-mesh), with
 its admission webhooks on, reconciling only the namespace ``$CHAOSRUNNER_CHAOS_MESH_NAMESPACE``
-(``chaos-real``); every test here works in that one namespace (namespaces never finish
-terminating here, so it is shared: each test brings back the pods it needs, and leaves no
-chaos object and no Lease). What runs for real: PodChaos pod-kill and pod-failure (the
+(``chaos-real``); every test here works in that one namespace (shared: each test brings back
+the pods it needs, and leaves no chaos object and no Lease). What runs for real: PodChaos pod-kill and pod-failure (the
 controller deletes or patches the pod itself), preflight, selection by mode, the webhooks'
-validation. There is no chaos-daemon: every daemon-based kind is never injected, which is its
+validation. No chaos-daemon serves kwok-node-0 (the stand-in daemon of test_real_daemon.py has
+a node of its own): every daemon-based kind is never injected here, which is its
 failure path (INCONCLUSIVE; the object removed in the end, by escalation when the controller
 holds its finalizer). The status reading is the driver's own: conditions in any order,
 ``generation`` rising with each status write, events capped, a duration that slips. One test
